@@ -1,0 +1,2 @@
+//! One module per subcommand: each turns its arguments into a library call and writes the
+//! result.

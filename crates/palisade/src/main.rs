@@ -1,0 +1,89 @@
+//! The `palisade` command: parses arguments, sets up logging, calls into the library crates and
+//! maps the outcome to an exit status (0 clean, 1 findings or policy failure, 2 error).
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Container security from build to runtime.
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, clap::Args)]
+pub struct GlobalOptions {
+    /// More log output (-v info, -vv debug, -vvv trace). Logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors on stderr, and no progress bars.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Never show progress bars, even on a terminal.
+    #[arg(long, global = true)]
+    no_progress: bool,
+}
+
+impl GlobalOptions {
+    /// Whether progress bars may be drawn (stderr is a terminal and the user did not opt out).
+    pub fn progress(&self) -> bool {
+        use std::io::IsTerminal;
+        !self.quiet && !self.no_progress && std::io::stderr().is_terminal()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+}
+
+/// What a command concluded, mapped to the process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report at or above the threshold.
+    Clean,
+    /// Findings or a policy failure the user asked to fail on.
+    Failed,
+}
+
+fn init_tracing(global: &GlobalOptions) {
+    let default = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.global);
+    let result = match cli.command {};
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            #[allow(clippy::print_stderr, reason = "the binary reports its own errors")]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
