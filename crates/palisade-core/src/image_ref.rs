@@ -20,7 +20,10 @@ use crate::digest::{Digest, DigestError};
 pub enum ImageRef {
     DockerArchive(PathBuf),
     OciArchive(PathBuf),
-    OciLayout { dir: PathBuf, tag: Option<String> },
+    OciLayout {
+        dir: PathBuf,
+        tag: Option<String>,
+    },
     Dir(PathBuf),
     Registry(RegistryRef),
     /// A bare path whose format is detected from its contents.
@@ -275,7 +278,11 @@ mod tests {
     fn rejects_bad_registry_refs() {
         assert!("registry:127.0.0.1:5000/App".parse::<ImageRef>().is_err());
         assert!("registry:host.io/app:bad/tag".parse::<ImageRef>().is_err());
-        assert!("registry:host.io/app@sha256:zz".parse::<ImageRef>().is_err());
+        assert!(
+            "registry:host.io/app@sha256:zz"
+                .parse::<ImageRef>()
+                .is_err()
+        );
         assert!("registry:127.0.0.1:5000".parse::<ImageRef>().is_err());
         assert!("dir:".parse::<ImageRef>().is_err());
         assert!("".parse::<ImageRef>().is_err());

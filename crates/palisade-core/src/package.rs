@@ -181,7 +181,10 @@ mod tests {
 
     #[test]
     fn ecosystem_serializes_like_osv() {
-        assert_eq!(serde_json::to_string(&Ecosystem::Cargo).unwrap(), "\"crates.io\"");
+        assert_eq!(
+            serde_json::to_string(&Ecosystem::Cargo).unwrap(),
+            "\"crates.io\""
+        );
         assert_eq!(serde_json::to_string(&Ecosystem::PyPI).unwrap(), "\"PyPI\"");
     }
 }

@@ -64,7 +64,13 @@ mod tests {
             "pkg:npm/%40babel/core@7.0.0"
         );
         assert_eq!(
-            build("maven", Some("org.apache.logging.log4j"), "log4j-core", "2.14.1", &[]),
+            build(
+                "maven",
+                Some("org.apache.logging.log4j"),
+                "log4j-core",
+                "2.14.1",
+                &[]
+            ),
             "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
         );
         assert_eq!(

@@ -1,0 +1,247 @@
+//! Lists what is inside an image: operating-system packages and language packages, each with
+//! the file it was read from, the layer that brought it in, a package URL and its licences.
+//!
+//! A [`Cataloger`] says which paths it reads and turns one file's bytes into packages. The
+//! catalogers run while the image's layers stream by (see `palisade-image`); only packages in
+//! files that are still present in the final filesystem are reported.
+//!
+//! ```no_run
+//! use palisade_catalog::{catalog, Options};
+//!
+//! let image = palisade_image::open(&"dir:/".parse().unwrap(), &Default::default())?;
+//! let result = catalog(&image, &Options::default(), &palisade_image::NoProgress)?;
+//! for package in &result.packages {
+//!     println!("{} {} ({})", package.name, package.version, package.purl);
+//! }
+//! # Ok::<(), palisade_image::ImageError>(())
+//! ```
+
+mod catalogers;
+mod osrelease;
+
+use std::io::Read;
+
+use palisade_core::{Distro, Ecosystem, Location, Package, purl};
+use palisade_image::{FileEntry, FileVisitor, Image, ImageError, Progress};
+use serde::Serialize;
+
+pub use catalogers::all as all_catalogers;
+
+/// Reads one kind of package evidence.
+pub trait Cataloger: Send + Sync {
+    /// A short stable name (`dpkg`, `npm-package-lock`), recorded as each package's `found_by`.
+    fn name(&self) -> &'static str;
+
+    /// Whether the file at this absolute path is evidence for this cataloger. Called for every
+    /// file of every layer: match on the file name first.
+    fn wants(&self, path: &str) -> bool;
+
+    /// The most bytes of one file this cataloger reads; larger files are reported and skipped.
+    fn max_size(&self) -> u64 {
+        16 << 20
+    }
+
+    /// Parses one file. Packages need `name`, `version`, `ecosystem`, `purl`, `licenses` and
+    /// `source` filled; `locations` and `found_by` are filled by the caller.
+    fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, String>;
+}
+
+/// A problem with one file that did not stop the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<palisade_core::Digest>,
+    pub cataloger: String,
+    pub message: String,
+}
+
+/// What to catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these catalogers (by name); all when empty.
+    pub only: Vec<String>,
+}
+
+/// Everything found in an image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalog {
+    pub distro: Option<Distro>,
+    pub packages: Vec<Package>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The result of reading one file.
+#[derive(Debug, Default)]
+struct FileResult {
+    packages: Vec<Package>,
+    diagnostics: Vec<(String, String)>,
+    os_release: Option<String>,
+}
+
+struct Visitor {
+    catalogers: Vec<Box<dyn Cataloger>>,
+}
+
+impl FileVisitor for Visitor {
+    type Output = FileResult;
+
+    fn wants(&self, path: &str) -> bool {
+        osrelease::wants(path) || self.catalogers.iter().any(|c| c.wants(path))
+    }
+
+    fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<FileResult> {
+        let mut result = FileResult::default();
+        let wanting: Vec<&dyn Cataloger> = self
+            .catalogers
+            .iter()
+            .filter(|c| c.wants(file.path))
+            .map(|c| c.as_ref())
+            .collect();
+        let limit = wanting.iter().map(|c| c.max_size()).max().unwrap_or(0).max(
+            if osrelease::wants(file.path) {
+                64 << 10
+            } else {
+                0
+            },
+        );
+        if file.size > limit {
+            for c in &wanting {
+                result.diagnostics.push((
+                    c.name().to_owned(),
+                    format!(
+                        "skipped: {} bytes, over the limit of {}",
+                        file.size,
+                        c.max_size()
+                    ),
+                ));
+            }
+            return Some(result);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(file.size).unwrap_or(0));
+        if let Err(e) = content.take(limit).read_to_end(&mut bytes) {
+            result
+                .diagnostics
+                .push(("reader".to_owned(), format!("reading the file: {e}")));
+            return Some(result);
+        }
+        if osrelease::wants(file.path) {
+            result.os_release = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for c in wanting {
+            if bytes.len() as u64 > c.max_size() {
+                continue;
+            }
+            match c.parse(file.path, &bytes) {
+                Ok(mut packages) => {
+                    for p in &mut packages {
+                        p.found_by = c.name().to_owned();
+                    }
+                    result.packages.append(&mut packages);
+                }
+                Err(message) => result.diagnostics.push((c.name().to_owned(), message)),
+            }
+        }
+        Some(result)
+    }
+}
+
+/// Catalogs an image: one pass over its layers with every cataloger.
+pub fn catalog(
+    image: &Image,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Catalog, ImageError> {
+    let catalogers = all_catalogers()
+        .into_iter()
+        .filter(|c| options.only.is_empty() || options.only.iter().any(|o| o == c.name()))
+        .collect();
+    let visitor = Visitor { catalogers };
+    let walk = image.walk(&visitor, progress)?;
+
+    let distro = ["/etc/os-release", "/usr/lib/os-release"]
+        .iter()
+        .find_map(|p| walk.file(p))
+        .and_then(|v| v.output.os_release.as_deref())
+        .and_then(osrelease::parse);
+
+    let mut packages = Vec::new();
+    let mut diagnostics = Vec::new();
+    for visited in walk.files {
+        let location = Location {
+            path: visited.path.clone(),
+            layer: visited.layer.clone(),
+        };
+        for (cataloger, message) in visited.output.diagnostics {
+            diagnostics.push(Diagnostic {
+                path: visited.path.clone(),
+                layer: visited.layer.clone(),
+                cataloger,
+                message,
+            });
+        }
+        for mut p in visited.output.packages {
+            p.locations.insert(0, location.clone());
+            packages.push(p);
+        }
+    }
+    if let Some(d) = &distro {
+        for p in packages.iter_mut().filter(|p| p.ecosystem.is_os()) {
+            p.purl = os_purl(p, d);
+        }
+    }
+    Ok(Catalog {
+        distro,
+        packages,
+        diagnostics,
+    })
+}
+
+/// The package URL of an OS package, qualified with the distro it belongs to.
+fn os_purl(p: &Package, distro: &Distro) -> String {
+    let mut qualifiers: Vec<(&str, String)> = Vec::new();
+    if let Some(arch) = &p.arch {
+        qualifiers.push(("arch", arch.clone()));
+    }
+    qualifiers.push(("distro", distro.purl_qualifier()));
+    if let Some(src) = &p.source {
+        if p.ecosystem == Ecosystem::Rpm {
+            qualifiers.push(("upstream", src.name.clone()));
+        } else if src.name != p.name || src.version != p.version {
+            let upstream = if src.version != p.version {
+                format!("{}@{}", src.name, src.version)
+            } else {
+                src.name.clone()
+            };
+            qualifiers.push(("upstream", upstream));
+        }
+    }
+    let qualifiers: Vec<(&str, &str)> = qualifiers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    purl::build(
+        p.ecosystem.purl_type(),
+        Some(&distro.id),
+        &p.name,
+        &p.version,
+        &qualifiers,
+    )
+}
+
+/// A package with the fields every cataloger sets; the rest is filled by [`catalog`].
+pub fn package(ecosystem: Ecosystem, name: &str, version: &str, purl: String) -> Package {
+    Package {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        ecosystem,
+        purl,
+        source: None,
+        arch: None,
+        licenses: Vec::new(),
+        locations: Vec::new(),
+        found_by: String::new(),
+    }
+}
+
+/// The file name of an absolute path.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
