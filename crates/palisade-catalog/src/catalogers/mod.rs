@@ -4,6 +4,7 @@ mod apk;
 mod cargo_lock;
 mod dpkg;
 mod npm_lock;
+mod python_installed;
 mod python_requirements;
 
 use crate::Cataloger;
@@ -14,6 +15,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(dpkg::Dpkg),
         Box::new(apk::Apk),
         Box::new(python_requirements::Requirements),
+        Box::new(python_installed::PythonInstalled),
         Box::new(npm_lock::PackageLock),
         Box::new(cargo_lock::CargoLock),
     ]
