@@ -5,6 +5,8 @@ mod cargo_lock;
 mod dpkg;
 mod npm_lock;
 mod python_installed;
+mod python_pipfile;
+mod python_poetry;
 mod python_requirements;
 
 use crate::Cataloger;
@@ -16,6 +18,8 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(apk::Apk),
         Box::new(python_requirements::Requirements),
         Box::new(python_installed::PythonInstalled),
+        Box::new(python_poetry::PoetryLock),
+        Box::new(python_pipfile::PipfileLock),
         Box::new(npm_lock::PackageLock),
         Box::new(cargo_lock::CargoLock),
     ]
