@@ -3,11 +3,14 @@
 mod apk;
 mod cargo_lock;
 mod dpkg;
+mod npm_installed;
 mod npm_lock;
+mod pnpm_lock;
 mod python_installed;
 mod python_pipfile;
 mod python_poetry;
 mod python_requirements;
+mod yarn_lock;
 
 use crate::Cataloger;
 
@@ -21,6 +24,9 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(python_poetry::PoetryLock),
         Box::new(python_pipfile::PipfileLock),
         Box::new(npm_lock::PackageLock),
+        Box::new(npm_installed::NpmInstalled),
+        Box::new(yarn_lock::YarnLock),
+        Box::new(pnpm_lock::PnpmLock),
         Box::new(cargo_lock::CargoLock),
     ]
 }
