@@ -4,11 +4,19 @@
 //! `_beta`, `_pre`, `_rc` sort before the bare version and `_cvs`, `_svn`, `_git`, `_hg`, `_p`
 //! after it; `-rN` is the package revision.
 //!
-//! Like apk, comparison also orders strings that break that grammar (apk compares them token by
-//! token up to the first invalid token); [`ApkVersion::is_valid`] tells them apart.
+//! Strings that break that grammar (`1-r`, `0..1`, `6.6.2p1`, `a`) still turn up in advisory
+//! data. apk-tools would compare them only up to the first invalid token; here a pair in which
+//! either side is invalid is ordered the way OSV's reference implementation (osv-scalibr) orders
+//! it, so matching agrees with osv.dev: number components, letter, suffixes, `-rN`, then any
+//! unparsed remainder (a version without one is greater); two invalid strings compare as
+//! plain strings when neither even ends in `-rN` form. [`ApkVersion::is_valid`] tells the two kinds apart.
 
 use std::cmp::Ordering;
 use std::fmt;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::{Scheme, VersionError, check_len, num::cmp_digits, ord_via_cmp};
 
@@ -239,7 +247,136 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 
 impl Ord for ApkVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare(&self.text, &other.text)
+        if self.valid && other.valid {
+            compare(&self.text, &other.text)
+        } else {
+            let (a, b) = (Loose::parse(&self.text), Loose::parse(&other.text));
+            if a.broken && b.broken {
+                self.text.cmp(&other.text)
+            } else {
+                a.cmp(&b)
+            }
+        }
+    }
+}
+
+static SUFFIX_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"_(alpha|beta|pre|rc|cvs|svn|git|hg|p)(\d*)")
+        .unwrap_or_else(|e| unreachable!("apk suffix regex: {e}"))
+});
+
+/// The structured reading used when one side of a comparison is not a valid apk version.
+struct Loose<'a> {
+    components: Vec<&'a str>,
+    letter: Option<u8>,
+    /// `(weight, number)`: alpha 0, beta 1, pre 2, rc 3, cvs 5, svn 6, git 7, hg 8, p 9.
+    suffixes: Vec<(u8, &'a str)>,
+    revision: &'a str,
+    remainder: &'a str,
+    /// Something other than `-rN` follows the suffixes and hash.
+    broken: bool,
+}
+
+impl<'a> Loose<'a> {
+    fn parse(s: &'a str) -> Loose<'a> {
+        // Number components: `^((\d+)\.?)*`.
+        let b = s.as_bytes();
+        let mut end = 0;
+        loop {
+            let digits = b[end..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                break;
+            }
+            end += digits;
+            if b.get(end) == Some(&b'.') {
+                end += 1;
+            }
+        }
+        let components = if end == 0 {
+            Vec::new()
+        } else {
+            s[..end].split('.').collect()
+        };
+        let mut rest = &s[end..];
+        let letter = rest.bytes().next().filter(u8::is_ascii_lowercase);
+        if letter.is_some() {
+            rest = &rest[1..];
+        }
+        let mut suffixes = Vec::new();
+        for c in SUFFIX_RE.captures_iter(rest) {
+            let weight = match c.get(1).map_or("", |m| m.as_str()) {
+                "alpha" => 0,
+                "beta" => 1,
+                "pre" => 2,
+                "rc" => 3,
+                "cvs" => 5,
+                "svn" => 6,
+                "git" => 7,
+                "hg" => 8,
+                _ => 9,
+            };
+            suffixes.push((weight, c.get(2).map_or("", |m| m.as_str())));
+            if let Some(m) = c.get(0) {
+                rest = rest.strip_prefix(m.as_str()).unwrap_or(rest);
+            }
+        }
+        if let Some(h) = rest.strip_prefix('~') {
+            let n = h
+                .bytes()
+                .take_while(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+                .count();
+            if n > 0 {
+                rest = &h[n..];
+            }
+        }
+        let mut revision = "";
+        let mut broken = false;
+        if let Some(r) = rest.strip_prefix("-r") {
+            let n = r.bytes().take_while(u8::is_ascii_digit).count();
+            revision = &r[..n];
+            rest = &r[n..];
+        } else {
+            broken = !rest.is_empty();
+        }
+        Loose {
+            components,
+            letter,
+            suffixes,
+            revision,
+            remainder: rest,
+            broken,
+        }
+    }
+
+    fn cmp(&self, other: &Loose<'_>) -> Ordering {
+        let n = self.components.len().max(other.components.len());
+        for i in 0..n {
+            let a = self.components.get(i).copied().unwrap_or("0");
+            let b = other.components.get(i).copied().unwrap_or("0");
+            let ord = if i != 0 && (a.starts_with('0') || b.starts_with('0')) {
+                a.cmp(b)
+            } else {
+                cmp_digits(a, b)
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        let ord = self.letter.cmp(&other.letter);
+        if ord != Ordering::Equal {
+            return ord;
+        }
+        let n = self.suffixes.len().max(other.suffixes.len());
+        for i in 0..n {
+            let (wa, na) = self.suffixes.get(i).copied().unwrap_or((5, "0"));
+            let (wb, nb) = other.suffixes.get(i).copied().unwrap_or((5, "0"));
+            let ord = wa.cmp(&wb).then_with(|| cmp_digits(na, nb));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        cmp_digits(self.revision, other.revision)
+            .then_with(|| self.remainder.is_empty().cmp(&other.remainder.is_empty()))
     }
 }
 ord_via_cmp!(ApkVersion);

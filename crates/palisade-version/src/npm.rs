@@ -568,9 +568,9 @@ fn replace_caret(comp: &str, opts: Options) -> Result<String, VersionError> {
         }
     } else if mj == "0" {
         if mn == "0" {
-            format!(">={mj}.{mn}.{pt}{z} <{mj}.{mn}.{}-0", inc(comp, pat)?)
+            format!(">={mj}.{mn}.{pt} <{mj}.{mn}.{}-0", inc(comp, pat)?)
         } else {
-            format!(">={mj}.{mn}.{pt}{z} <{mj}.{}.0-0", inc(comp, min)?)
+            format!(">={mj}.{mn}.{pt} <{mj}.{}.0-0", inc(comp, min)?)
         }
     } else {
         format!(">={mj}.{mn}.{pt} <{}.0.0-0", inc(comp, maj)?)
@@ -581,14 +581,15 @@ fn replace_tilde(comp: &str, opts: Options) -> Result<String, VersionError> {
     let Some(c) = res(opts).tilde.captures(comp) else {
         return Ok(comp.to_owned());
     };
+    let z = if opts.include_prerelease { "-0" } else { "" };
     let (maj, min, pat, pr) = (cap(&c, 1), cap(&c, 2), cap(&c, 3), cap(&c, 4));
     let (mj, mn, pt) = (maj.unwrap_or(""), min.unwrap_or(""), pat.unwrap_or(""));
     Ok(if is_x(maj) {
         String::new()
     } else if is_x(min) {
-        format!(">={mj}.0.0 <{}.0.0-0", inc(comp, maj)?)
+        format!(">={mj}.0.0{z} <{}.0.0-0", inc(comp, maj)?)
     } else if is_x(pat) {
-        format!(">={mj}.{mn}.0 <{mj}.{}.0-0", inc(comp, min)?)
+        format!(">={mj}.{mn}.0{z} <{mj}.{}.0-0", inc(comp, min)?)
     } else if let Some(pr) = pr {
         format!(">={mj}.{mn}.{pt}-{pr} <{mj}.{}.0-0", inc(comp, min)?)
     } else {
