@@ -8,8 +8,10 @@
 //! data. apk-tools would compare them only up to the first invalid token; here a pair in which
 //! either side is invalid is ordered the way OSV's reference implementation (osv-scalibr) orders
 //! it, so matching agrees with osv.dev: number components, letter, suffixes, `-rN`, then any
-//! unparsed remainder (a version without one is greater); two invalid strings compare as
-//! plain strings when neither even ends in `-rN` form. [`ApkVersion::is_valid`] tells the two kinds apart.
+//! unparsed remainder (a version without one is greater); two strings that do not even end in
+//! `-rN` form compare as plain strings. [`ApkVersion::is_valid`] tells the kinds apart. The
+//! order is total over valid versions; across valid and invalid ones it is OSV's, which is not
+//! always transitive.
 
 use std::cmp::Ordering;
 use std::fmt;
