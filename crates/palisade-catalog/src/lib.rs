@@ -41,10 +41,23 @@ pub trait Cataloger: Send + Sync {
         16 << 20
     }
 
+    /// Whether the file is evidence judging by its first bytes (at most [`SNIFF_LEN`]), for
+    /// evidence without a telling name such as executables. Called only for files [`wants`]
+    /// accepted, before the size limit is checked; the default accepts every file.
+    ///
+    /// [`wants`]: Cataloger::wants
+    fn sniff(&self, head: &[u8]) -> bool {
+        let _ = head;
+        true
+    }
+
     /// Parses one file. Packages need `name`, `version`, `ecosystem`, `purl`, `licenses` and
     /// `source` filled; `locations` and `found_by` are filled by the caller.
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, String>;
 }
+
+/// How many bytes of a file [`Cataloger::sniff`] sees.
+pub const SNIFF_LEN: usize = 64;
 
 /// A problem with one file that did not stop the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,12 +105,22 @@ impl FileVisitor for Visitor {
 
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<FileResult> {
         let mut result = FileResult::default();
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        if let Err(e) = content.take(SNIFF_LEN as u64).read_to_end(&mut head) {
+            result
+                .diagnostics
+                .push(("reader".to_owned(), format!("reading the file: {e}")));
+            return Some(result);
+        }
         let wanting: Vec<&dyn Cataloger> = self
             .catalogers
             .iter()
-            .filter(|c| c.wants(file.path))
+            .filter(|c| c.wants(file.path) && c.sniff(&head))
             .map(|c| c.as_ref())
             .collect();
+        if wanting.is_empty() && !osrelease::wants(file.path) {
+            return None;
+        }
         let limit = wanting.iter().map(|c| c.max_size()).max().unwrap_or(0).max(
             if osrelease::wants(file.path) {
                 64 << 10
@@ -119,7 +142,9 @@ impl FileVisitor for Visitor {
             return Some(result);
         }
         let mut bytes = Vec::with_capacity(usize::try_from(file.size).unwrap_or(0));
-        if let Err(e) = content.take(limit).read_to_end(&mut bytes) {
+        bytes.append(&mut head);
+        let rest = limit.saturating_sub(bytes.len() as u64);
+        if let Err(e) = content.take(rest).read_to_end(&mut bytes) {
             result
                 .diagnostics
                 .push(("reader".to_owned(), format!("reading the file: {e}")));

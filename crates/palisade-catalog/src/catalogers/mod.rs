@@ -3,6 +3,8 @@
 mod apk;
 mod cargo_lock;
 mod dpkg;
+mod elf;
+mod go_binary;
 mod npm_installed;
 mod npm_lock;
 mod pnpm_lock;
@@ -28,6 +30,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(yarn_lock::YarnLock),
         Box::new(pnpm_lock::PnpmLock),
         Box::new(cargo_lock::CargoLock),
+        Box::new(go_binary::GoBinary),
     ]
 }
 
