@@ -12,6 +12,7 @@ mod python_installed;
 mod python_pipfile;
 mod python_poetry;
 mod python_requirements;
+mod rust_binary;
 mod yarn_lock;
 
 use crate::Cataloger;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(pnpm_lock::PnpmLock),
         Box::new(cargo_lock::CargoLock),
         Box::new(go_binary::GoBinary),
+        Box::new(rust_binary::RustAuditable),
     ]
 }
 
