@@ -22,69 +22,86 @@ impl DpkgVersion {
     /// upstream version must start with a digit and use only alphanumerics and `.+-~:`; the
     /// revision only alphanumerics and `.+~`.
     pub fn parse(s: &str) -> Result<DpkgVersion, VersionError> {
-        let err = |reason| VersionError::new(Scheme::Dpkg, s, reason);
-        check_len(Scheme::Dpkg, s)?;
-        let t = s.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\n' || c == '\r');
-        if t.is_empty() {
-            return Err(err("version string is empty"));
-        }
-        if t.contains(|c: char| c.is_ascii_whitespace()) {
-            return Err(err("version string has embedded spaces"));
-        }
-        let (epoch, rest) = match t.split_once(':') {
-            Some((e, rest)) => {
-                if e.is_empty() {
-                    return Err(err("epoch in version is empty"));
-                }
-                if !e.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err("epoch in version is not number"));
-                }
-                let epoch: u32 = e
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= i32::MAX as u32)
-                    .ok_or_else(|| err("epoch in version is too big"))?;
-                if rest.is_empty() {
-                    return Err(err("nothing after colon in version number"));
-                }
-                (epoch, rest)
-            }
-            None => (0, t),
-        };
-        let (upstream, revision) = match rest.rfind('-') {
-            Some(i) => {
-                let (u, r) = (&rest[..i], &rest[i + 1..]);
-                if r.is_empty() {
-                    return Err(err("revision number is empty"));
-                }
-                (u, r)
-            }
-            None => (rest, ""),
-        };
-        if upstream.is_empty() {
-            return Err(err("upstream version is empty"));
-        }
-        if !upstream.as_bytes()[0].is_ascii_digit() {
-            return Err(err("version number does not start with digit"));
-        }
-        if !upstream
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-+~:".contains(&b))
-        {
-            return Err(err("invalid character in version number"));
-        }
-        if !revision
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b))
-        {
-            return Err(err("invalid character in revision number"));
-        }
+        let (epoch, upstream, revision) = parse_parts(s)?;
         Ok(DpkgVersion {
             epoch,
             upstream: upstream.into(),
             revision: revision.into(),
         })
     }
+}
+
+/// Splits and checks a version without allocating: `(epoch, upstream, revision)`.
+fn parse_parts(s: &str) -> Result<(u32, &str, &str), VersionError> {
+    let err = |reason| VersionError::new(Scheme::Dpkg, s, reason);
+    check_len(Scheme::Dpkg, s)?;
+    let t = s.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    if t.is_empty() {
+        return Err(err("version string is empty"));
+    }
+    if t.contains(|c: char| c.is_ascii_whitespace()) {
+        return Err(err("version string has embedded spaces"));
+    }
+    let (epoch, rest) = match t.split_once(':') {
+        Some((e, rest)) => {
+            if e.is_empty() {
+                return Err(err("epoch in version is empty"));
+            }
+            if !e.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err("epoch in version is not number"));
+            }
+            let epoch: u32 = e
+                .parse()
+                .ok()
+                .filter(|n| *n <= i32::MAX as u32)
+                .ok_or_else(|| err("epoch in version is too big"))?;
+            if rest.is_empty() {
+                return Err(err("nothing after colon in version number"));
+            }
+            (epoch, rest)
+        }
+        None => (0, t),
+    };
+    let (upstream, revision) = match rest.rfind('-') {
+        Some(i) => {
+            let (u, r) = (&rest[..i], &rest[i + 1..]);
+            if r.is_empty() {
+                return Err(err("revision number is empty"));
+            }
+            (u, r)
+        }
+        None => (rest, ""),
+    };
+    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(err(if upstream.is_empty() {
+            "upstream version is empty"
+        } else {
+            "version number does not start with digit"
+        }));
+    }
+    if !upstream
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-+~:".contains(&b))
+    {
+        return Err(err("invalid character in version number"));
+    }
+    if !revision
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b))
+    {
+        return Err(err("invalid character in revision number"));
+    }
+    Ok((epoch, upstream, revision))
+}
+
+/// Compares two version strings without allocating (what `dpkg --compare-versions` does).
+pub fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
+    let (ea, ua, ra) = parse_parts(a)?;
+    let (eb, ub, rb) = parse_parts(b)?;
+    Ok(ea
+        .cmp(&eb)
+        .then_with(|| verrevcmp(ua, ub))
+        .then_with(|| verrevcmp(ra, rb)))
 }
 
 /// The weight of a non-digit character in dpkg's order: `~` sorts before everything, even the

@@ -249,7 +249,10 @@ impl Eq for Version {}
 
 /// Compares two version strings of one scheme.
 pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionError> {
-    Ok(scheme.parse(a)?.cmp(&scheme.parse(b)?))
+    match scheme {
+        Scheme::Dpkg => dpkg::compare(a, b),
+        _ => Ok(scheme.parse(a)?.cmp(&scheme.parse(b)?)),
+    }
 }
 
 /// Implements `PartialEq`, `Eq` and `PartialOrd` from a type's `Ord`.
