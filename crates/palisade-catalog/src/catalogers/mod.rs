@@ -5,6 +5,7 @@ mod cargo_lock;
 mod dpkg;
 mod elf;
 mod go_binary;
+mod java_archive;
 mod npm_installed;
 mod npm_lock;
 mod pnpm_lock;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(cargo_lock::CargoLock),
         Box::new(go_binary::GoBinary),
         Box::new(rust_binary::RustAuditable),
+        Box::new(java_archive::JavaArchive),
     ]
 }
 
