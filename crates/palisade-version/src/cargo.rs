@@ -217,14 +217,10 @@ impl Comparator {
         if v.major != self.major {
             return false;
         }
-        if let Some(minor) = &self.minor
-            && v.minor != *minor
-        {
+        if self.minor.as_ref().is_some_and(|m| v.minor != *m) {
             return false;
         }
-        if let Some(patch) = &self.patch
-            && v.patch != *patch
-        {
+        if let Some(patch) = self.patch.as_ref().filter(|p| v.patch != **p) {
             return v.patch > *patch;
         }
         cmp_pre(&v.pre, &self.pre) != Ordering::Less

@@ -291,13 +291,14 @@ impl Range {
             set.retain(|c| !c.first().is_some_and(Comparator::is_null_set));
             if set.is_empty() {
                 set = vec![first];
-            } else if set.len() > 1
-                && let Some(any) = set
+            } else if set.len() > 1 {
+                let any = set
                     .iter()
                     .find(|c| c.len() == 1 && c[0].version.is_none())
-                    .cloned()
-            {
-                set = vec![any];
+                    .cloned();
+                if let Some(any) = any {
+                    set = vec![any];
+                }
             }
         }
         Ok(Range {

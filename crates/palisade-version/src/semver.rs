@@ -184,9 +184,7 @@ impl SemVersion {
                 pre_ids.push(Identifier::new(p));
             }
         }
-        if let Some(b) = build
-            && !b.split('.').all(ident_ok)
-        {
+        if build.is_some_and(|b| !b.split('.').all(ident_ok)) {
             return Err(err("invalid build metadata"));
         }
         Ok(SemVersion {
