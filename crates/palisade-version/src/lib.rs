@@ -137,6 +137,20 @@ impl Scheme {
     }
 }
 
+impl Scheme {
+    /// Parses an OSV range's `introduced` event. OSV's `"0"` means "since the first version",
+    /// which is not the version `0` of every scheme (`0~svn95-1` sorts below dpkg's `0`,
+    /// `v0.0.0-20190927203648-9ce6eca90e73` below Go's `v0.0.0`), so it is `None`: no lower
+    /// bound.
+    pub fn parse_introduced(self, s: &str) -> Result<Option<Version>, VersionError> {
+        if s.trim() == "0" {
+            Ok(None)
+        } else {
+            self.parse(s).map(Some)
+        }
+    }
+}
+
 impl fmt::Display for Scheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -315,6 +329,15 @@ mod tests {
                 .starts_with("invalid dpkg version \"1.0 beta\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn osv_zero_is_no_lower_bound() {
+        assert_eq!(Scheme::Dpkg.parse_introduced("0").unwrap(), None);
+        let fixed = Scheme::Dpkg.parse("0~svn95-1+deb8u1").unwrap();
+        assert!(Scheme::Dpkg.parse("0").unwrap() > fixed);
+        assert!(Scheme::Go.parse_introduced("1.2.0").unwrap().is_some());
+        assert!(Scheme::Go.parse_introduced("not a version").is_err());
     }
 
     #[test]
