@@ -13,6 +13,7 @@ mod python_installed;
 mod python_pipfile;
 mod python_poetry;
 mod python_requirements;
+mod rpm;
 mod rust_binary;
 mod yarn_lock;
 
@@ -23,6 +24,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
     vec![
         Box::new(dpkg::Dpkg),
         Box::new(apk::Apk),
+        Box::new(rpm::RpmDb),
         Box::new(python_requirements::Requirements),
         Box::new(python_installed::PythonInstalled),
         Box::new(python_poetry::PoetryLock),
