@@ -3,7 +3,7 @@
 //! caret ranges, primitive comparators, the `loose` option (leading `=`/`v`, leading zeros,
 //! pre-releases without `-`) and `includePrerelease`.
 //!
-//! The translation follows node-semver's own: the range text is rewritten with the same regular
+//! The translation follows node-semver's own (release 7.8): the range text is rewritten with the same regular
 //! expressions (`internal/re.js`, in their whitespace-bounded "safe" form) into primitive
 //! comparators, then tested with the same pre-release rule: without `includePrerelease`, a
 //! pre-release version only satisfies a comparator set that names a pre-release of the same
@@ -414,6 +414,9 @@ fn parse_range(range: &str, opts: Options) -> Result<Vec<Comparator>, VersionErr
     let r = res(opts);
     let inc_pr = opts.include_prerelease;
     let mut bad: Option<VersionError> = None;
+    // Build metadata never takes part in a range.
+    let range = RE.build.replace_all(range, "");
+    let range = range.as_ref();
     // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
     let range = r.hyphen.replace(range, |c: &Captures<'_>| {
         match hyphen_replace(range, c, inc_pr) {
@@ -605,6 +608,11 @@ fn replace_xrange(comp: &str, opts: Options) -> Result<String, VersionError> {
     };
     let mut gtlt = cap(&c, 1).unwrap_or("");
     let (maj, min, pat) = (cap(&c, 2), cap(&c, 3), cap(&c, 4));
+    // A number after a wildcard (`*.1`, `1.x.2`) is no x-range; left as is, it fails to
+    // parse as a comparator.
+    if (is_x(maj) && !is_x(min)) || (is_x(min) && pat.is_some() && !is_x(pat)) {
+        return Ok(comp.to_owned());
+    }
     let xmaj = is_x(maj);
     let xmin = xmaj || is_x(min);
     let xpat = xmin || is_x(pat);
