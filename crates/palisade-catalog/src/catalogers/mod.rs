@@ -14,6 +14,8 @@ mod python_pipfile;
 mod python_poetry;
 mod python_requirements;
 mod rpm;
+mod rpm_bdb;
+mod rpm_ndb;
 mod rust_binary;
 mod yarn_lock;
 

@@ -1,11 +1,14 @@
 //! The rpm database: `rpmdb.sqlite` (rpm 4.16 and later: Fedora, RHEL 9, Amazon Linux 2023),
-//! under `/var/lib/rpm/` or `/usr/lib/sysimage/rpm/`. It holds one rpm header
+//! the Berkeley DB hash file `Packages` (RHEL/CentOS 7 and 8) and the NDB file `Packages.db`
+//! (SUSE), under `/var/lib/rpm/` or `/usr/lib/sysimage/rpm/`. Each holds one rpm header
 //! blob per installed package; the header's index is checked entry by entry before any
 //! value is read.
 
 use std::io::Read;
 
 use palisade_core::{Ecosystem, Package, SourcePackage, purl};
+
+use super::{rpm_bdb, rpm_ndb};
 
 use crate::{Cataloger, file_name, package};
 
@@ -224,7 +227,7 @@ impl Cataloger for RpmDb {
     fn wants(&self, path: &str) -> bool {
         let dir = path.strip_suffix(file_name(path)).unwrap_or_default();
         matches!(dir, "/var/lib/rpm/" | "/usr/lib/sysimage/rpm/")
-            && file_name(path) == "rpmdb.sqlite"
+            && matches!(file_name(path), "rpmdb.sqlite" | "Packages" | "Packages.db")
     }
 
     fn max_size(&self) -> u64 {
@@ -232,7 +235,12 @@ impl Cataloger for RpmDb {
     }
 
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, String> {
-        packages(path, &sqlite_blobs(path, content)?)
+        let blobs = match file_name(path) {
+            "rpmdb.sqlite" => sqlite_blobs(path, content)?,
+            "Packages.db" => rpm_ndb::blobs(content).map_err(|e| format!("{path}: {e}"))?,
+            _ => rpm_bdb::blobs(content).map_err(|e| format!("{path}: {e}"))?,
+        };
+        packages(path, &blobs)
     }
 }
 
@@ -293,6 +301,7 @@ pub(crate) mod tests {
             ("palisade-hello", "1.2.3-4.fc40")
         );
         assert!(RpmDb.wants("/usr/lib/sysimage/rpm/rpmdb.sqlite"));
+        assert!(RpmDb.wants("/var/lib/rpm/Packages"));
         assert!(!RpmDb.wants("/home/x/rpm/Packages"));
     }
 
