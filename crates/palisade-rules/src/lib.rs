@@ -19,11 +19,14 @@
 
 pub mod condition;
 pub mod diag;
+pub mod engine;
 pub mod fields;
 pub mod program;
 pub mod raw;
 pub mod ruleset;
+pub mod time;
 
 pub use diag::{Diagnostic, Level};
+pub use engine::{Alert, Engine, EventTypeTable, RateLimiter};
 pub use program::{Field, FieldSource, Scratch, Val};
 pub use ruleset::{Priority, Rule, Ruleset, Source};

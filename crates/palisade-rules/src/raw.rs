@@ -42,6 +42,17 @@ impl Text {
         }
     }
 
+    /// Maps every character to line 1 at its column (for one-line texts given on a command line).
+    pub fn map_columns(&mut self) {
+        self.positions = self
+            .value
+            .char_indices()
+            .enumerate()
+            .filter(|(_, (_, c))| !c.is_whitespace())
+            .map(|(col, (off, _))| (off as u32, self.span.line, self.span.column + col as u32))
+            .collect();
+    }
+
     /// `self` followed by a space and `other` (for `append`), keeping both texts' positions.
     pub fn concat(&self, other: &Text) -> Text {
         let shift = self.value.len() as u32 + 1;

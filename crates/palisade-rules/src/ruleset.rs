@@ -1211,14 +1211,29 @@ impl Cx<'_> {
         // Unquoted single-word list items that look like list names but are not lists.
         if let Rhs::List(vs) = rhs {
             for v in vs {
+                const LIST_SUFFIXES: &[&str] = &[
+                    "_binaries",
+                    "_dirs",
+                    "_directories",
+                    "_files",
+                    "_images",
+                    "_list",
+                    "_names",
+                    "_domains",
+                    "_ports",
+                    "_paths",
+                    "_procs",
+                    "_addresses",
+                    "_containers",
+                    "_users",
+                ];
                 if !v.quoted
-                    && v.text.contains('_')
-                    && !v.text.contains(['/', '.', '-', ':', '*'])
                     && !self.lists.contains_key(&v.text)
-                    && v.text.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                     && field.id != FieldId::EvtType
-                    && !v.text.starts_with('_')
-                    && v.text.len() > 12
+                    && LIST_SUFFIXES.iter().any(|s| v.text.ends_with(s))
+                    && v.text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
                 {
                     self.diags.push(Diagnostic::warning(
                         "undefined-list",
@@ -1371,5 +1386,53 @@ impl Cx<'_> {
                 Op::Exists => Matcher::Exists,
             },
         })
+    }
+}
+
+/// Compiles a single condition (a sysdig-style filter) with no rules file around it.
+pub fn compile_filter(condition: &str) -> Result<Rule, Vec<Diagnostic>> {
+    let span = Span::new("<filter>", 1, 1);
+    let mut text = Text::synthetic(condition, span.clone());
+    text.map_columns();
+    let raw = RawRule {
+        name: Some(Spanned {
+            value: "filter".into(),
+            span: span.clone(),
+        }),
+        desc: None,
+        condition: Some(text),
+        output: Some(Spanned {
+            value: String::new(),
+            span: span.clone(),
+        }),
+        priority: Some(Spanned {
+            value: "debug".into(),
+            span: span.clone(),
+        }),
+        tags: None,
+        enabled: None,
+        source: None,
+        exceptions: None,
+        warn_evttypes: Some(false),
+        skip_if_unknown_filter: None,
+        append: false,
+        overrides: Vec::new(),
+        span,
+    };
+    let file = RawFile {
+        name: "<filter>".into(),
+        items: vec![RawItem::Rule(Box::new(raw))],
+        diagnostics: Vec::new(),
+    };
+    let mut set = compile(&[file]);
+    let errors: Vec<Diagnostic> = set
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .cloned()
+        .collect();
+    match set.rules.pop() {
+        Some(rule) if errors.is_empty() => Ok(rule),
+        _ => Err(errors),
     }
 }

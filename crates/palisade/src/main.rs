@@ -42,6 +42,8 @@ impl GlobalOptions {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check Falco-format rules files; print the field table.
+    Rules(commands::rules::RulesArgs),
 }
 
 /// What a command concluded, mapped to the process exit status.
@@ -73,7 +75,9 @@ fn init_tracing(global: &GlobalOptions) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli.global);
-    let result = match cli.command {};
+    let result = match cli.command {
+        Command::Rules(args) => commands::rules::run(args, &cli.global),
+    };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
