@@ -1,0 +1,1258 @@
+//! The system state rebuilt from a source's state records and events: threads with their
+//! parent chain, per-process file descriptors, containers, users and groups.
+//!
+//! [`Inspector::process`] must see every event in order (enter and exit). After it returns,
+//! the state reflects the event (an `open` exit has its new fd, an `execve` exit its new
+//! command line), and [`Inspector::event_fd`] gives the fd the event is about. Closed fds and
+//! exited threads stay visible for the event that closes them and disappear at the next one.
+
+mod container;
+mod types;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+pub use container::{
+    container_id_from_cgroup, container_id_from_cgroups, parse_container_json, split_image,
+};
+pub use types::{
+    ContainerInfo, FdInfo, FdKind, GroupInfo, IdHasher, IdMap, Interface, L4Proto, MachineInfo,
+    Mount, SocketEnds, ThreadInfo, UserInfo,
+};
+
+use crate::event::{Direction, Event, LenWidth, Params, SockAddr, SockTuple, Value, trim_nul};
+use crate::flags::{cl, o};
+use crate::source::{StateRecord, StateSink};
+use crate::table::{EF_CREATES_FD, EF_USES_FD, ids};
+
+/// `AT_FDCWD`: the dirfd meaning "the working directory".
+pub const AT_FDCWD: i64 = -100;
+
+/// Thread id of pseudo-threads attached to events that concern no thread (container events).
+pub const NO_THREAD: i64 = -1;
+
+/// Limits that bound the state a hostile or runaway source can make the inspector keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum number of threads tracked.
+    pub max_threads: usize,
+    /// Maximum number of fds tracked per process.
+    pub max_fds_per_process: usize,
+    /// Maximum number of containers tracked.
+    pub max_containers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_threads: 1 << 20,
+            max_fds_per_process: 1 << 16,
+            max_containers: 1 << 16,
+        }
+    }
+}
+
+/// Counters of what the inspector has seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events processed.
+    pub events: u64,
+    /// State records applied.
+    pub records: u64,
+    /// Threads, fds or containers not added because a limit was reached.
+    pub dropped_by_limits: u64,
+}
+
+/// The state machine. See the module documentation.
+#[derive(Debug, Default)]
+pub struct Inspector {
+    threads: IdMap<i64, ThreadInfo>,
+    containers: HashMap<String, ContainerInfo>,
+    users: IdMap<u32, UserInfo>,
+    groups: IdMap<u32, GroupInfo>,
+    machine: Option<MachineInfo>,
+    interfaces: Vec<Interface>,
+    limits: Limits,
+    stats: Stats,
+    cur_tid: i64,
+    cur_fd: Option<i64>,
+    pending_close: Option<(i64, i64)>,
+    pending_exit: Option<i64>,
+    empty_fds: IdMap<i64, FdInfo>,
+}
+
+impl StateSink for Inspector {
+    fn apply(&mut self, record: StateRecord) {
+        self.stats.records += 1;
+        match record {
+            StateRecord::Machine(m) => self.machine = Some(m),
+            StateRecord::Thread(t) => {
+                let mut t = *t;
+                if t.container_id.is_empty() {
+                    if let Some(id) = container_id_from_cgroups(&t.cgroups) {
+                        t.container_id = id.to_owned();
+                    }
+                }
+                let fds = self.threads.remove(&t.tid).map(|old| old.fds);
+                if let Some(fds) = fds {
+                    if t.fds.is_empty() {
+                        t.fds = fds;
+                    }
+                }
+                self.insert_thread(t);
+            }
+            StateRecord::Fd { pid, fd, info } => {
+                let max = self.limits.max_fds_per_process;
+                let t = self
+                    .threads
+                    .entry(pid)
+                    .or_insert_with(|| ThreadInfo::new(pid));
+                if t.fds.len() < max || t.fds.contains_key(&fd) {
+                    t.fds.insert(fd, info);
+                } else {
+                    self.stats.dropped_by_limits += 1;
+                }
+            }
+            StateRecord::User(u) => {
+                self.users.insert(u.uid, u);
+            }
+            StateRecord::Group(g) => {
+                self.groups.insert(g.gid, g);
+            }
+            StateRecord::Interface(i) => self.interfaces.push(i),
+        }
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn split_nul(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0).map(lossy).collect()
+}
+
+fn cgroups_of(b: &[u8]) -> Vec<(String, String)> {
+    split_nul(b)
+        .into_iter()
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// Joins `path` to directory `dir` and normalizes `.` and `..` like sysdig does.
+pub fn resolve_path(dir: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let full_iter = if path.starts_with('/') {
+        path.split('/').collect::<Vec<_>>()
+    } else {
+        dir.split('/').chain(path.split('/')).collect()
+    };
+    for p in full_iter {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::with_capacity(path.len() + dir.len() + 1);
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+fn ip_name(ends: &SocketEnds) -> String {
+    let ip = |a: Option<IpAddr>| match a {
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        Some(a) => a.to_string(),
+        None => String::new(),
+    };
+    if ends.listening {
+        format!("{}:{}", ip(ends.sip), ends.sport)
+    } else {
+        format!(
+            "{}:{}->{}:{}",
+            ip(ends.cip),
+            ends.cport,
+            ip(ends.sip),
+            ends.sport
+        )
+    }
+}
+
+impl Inspector {
+    /// An empty state with default limits.
+    pub fn new() -> Self {
+        Inspector::with_limits(Limits::default())
+    }
+
+    /// An empty state with `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Inspector {
+            limits,
+            cur_tid: NO_THREAD,
+            ..Inspector::default()
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    // ---- queries -------------------------------------------------------------------------
+
+    /// The thread `tid`.
+    pub fn thread(&self, tid: i64) -> Option<&ThreadInfo> {
+        self.threads.get(&tid)
+    }
+
+    /// All threads.
+    pub fn threads(&self) -> impl Iterator<Item = &ThreadInfo> {
+        self.threads.values()
+    }
+
+    /// The main thread of `tid`'s process (the thread itself when it is the main thread or
+    /// its leader is unknown).
+    pub fn main_thread(&self, tid: i64) -> Option<&ThreadInfo> {
+        let t = self.threads.get(&tid)?;
+        if t.pid == t.tid {
+            return Some(t);
+        }
+        self.threads.get(&t.pid).or(Some(t))
+    }
+
+    /// The parent process of `t` (`proc.pname`, `proc.aname[1]`).
+    pub fn parent(&self, t: &ThreadInfo) -> Option<&ThreadInfo> {
+        if t.ptid == t.tid || t.ptid <= 0 {
+            return None;
+        }
+        self.threads.get(&t.ptid)
+    }
+
+    /// The ancestors of thread `tid`, parent first (`proc.aname[N]` is the N-th, from 1).
+    /// Stops at unknown parents and on loops.
+    pub fn ancestors(&self, tid: i64) -> Ancestors<'_> {
+        Ancestors {
+            insp: self,
+            cur: self.threads.get(&tid),
+            steps: 0,
+        }
+    }
+
+    /// The open fds of `tid`'s process.
+    pub fn fds(&self, tid: i64) -> &IdMap<i64, FdInfo> {
+        match self.main_thread(tid) {
+            Some(t) => &t.fds,
+            None => &self.empty_fds,
+        }
+    }
+
+    /// Fd `fd` of `tid`'s process.
+    pub fn fd(&self, tid: i64, fd: i64) -> Option<&FdInfo> {
+        self.fds(tid).get(&fd)
+    }
+
+    /// The thread of the last processed event.
+    pub fn event_thread(&self) -> Option<&ThreadInfo> {
+        self.threads.get(&self.cur_tid)
+    }
+
+    /// The fd the last processed event is about (`fd.num`) and its info (`fd.*`), if any.
+    pub fn event_fd(&self) -> Option<(i64, Option<&FdInfo>)> {
+        let fd = self.cur_fd?;
+        Some((fd, self.fd(self.cur_tid, fd)))
+    }
+
+    /// The container `id` (short id).
+    pub fn container(&self, id: &str) -> Option<&ContainerInfo> {
+        self.containers.get(id)
+    }
+
+    /// All containers.
+    pub fn containers(&self) -> impl Iterator<Item = &ContainerInfo> {
+        self.containers.values()
+    }
+
+    /// The container of thread `tid`, if it runs in a known container.
+    pub fn thread_container(&self, tid: i64) -> Option<&ContainerInfo> {
+        let t = self.threads.get(&tid)?;
+        if t.container_id.is_empty() {
+            None
+        } else {
+            self.containers.get(&t.container_id)
+        }
+    }
+
+    /// The user `uid`.
+    pub fn user(&self, uid: u32) -> Option<&UserInfo> {
+        self.users.get(&uid)
+    }
+
+    /// The group `gid`.
+    pub fn group(&self, gid: u32) -> Option<&GroupInfo> {
+        self.groups.get(&gid)
+    }
+
+    /// The machine, when the source described it.
+    pub fn machine(&self) -> Option<&MachineInfo> {
+        self.machine.as_ref()
+    }
+
+    /// The network interfaces the source described.
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    // ---- updates -------------------------------------------------------------------------
+
+    fn insert_thread(&mut self, t: ThreadInfo) {
+        if self.threads.len() >= self.limits.max_threads && !self.threads.contains_key(&t.tid) {
+            self.stats.dropped_by_limits += 1;
+            return;
+        }
+        self.threads.insert(t.tid, t);
+    }
+
+    /// Adds or replaces a container.
+    pub fn add_container(&mut self, c: ContainerInfo) {
+        if self.containers.len() >= self.limits.max_containers
+            && !self.containers.contains_key(&c.id)
+        {
+            self.stats.dropped_by_limits += 1;
+            return;
+        }
+        self.containers.insert(c.id.clone(), c);
+    }
+
+    fn process_fds_mut(&mut self, tid: i64) -> Option<&mut IdMap<i64, FdInfo>> {
+        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let key = if self.threads.contains_key(&pid) {
+            pid
+        } else {
+            tid
+        };
+        self.threads.get_mut(&key).map(|t| &mut t.fds)
+    }
+
+    fn add_fd(&mut self, tid: i64, fd: i64, info: FdInfo) {
+        let max = self.limits.max_fds_per_process;
+        let mut dropped = false;
+        if let Some(fds) = self.process_fds_mut(tid) {
+            if fds.len() < max || fds.contains_key(&fd) {
+                fds.insert(fd, info);
+            } else {
+                dropped = true;
+            }
+        }
+        if dropped {
+            self.stats.dropped_by_limits += 1;
+        }
+        self.cur_fd = Some(fd);
+    }
+
+    fn ensure_thread(&mut self, tid: i64) {
+        if !self.threads.contains_key(&tid) && tid != NO_THREAD {
+            self.insert_thread(ThreadInfo::new(tid));
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if let Some((tid, fd)) = self.pending_close.take() {
+            if let Some(fds) = self.process_fds_mut(tid) {
+                fds.remove(&fd);
+            }
+        }
+        if let Some(tid) = self.pending_exit.take() {
+            self.threads.remove(&tid);
+        }
+    }
+
+    /// Updates the state with `evt`. Call it for every event, in order.
+    pub fn process(&mut self, evt: &Event<'_>) {
+        self.stats.events += 1;
+        self.flush_pending();
+        self.cur_tid = evt.tid;
+        self.cur_fd = None;
+        let info = evt.info();
+        match evt.kind {
+            ids::PROCINFO_E | ids::SCHEDSWITCH_6_E | ids::SCHEDSWITCH_1_E => return,
+            ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E => {
+                self.on_container_json(evt);
+                return;
+            }
+            ids::CONTAINER_E => {
+                self.on_container_old(evt);
+                return;
+            }
+            _ => {}
+        }
+        self.ensure_thread(evt.tid);
+        if evt.direction() == Direction::Enter {
+            let fd = if info.flags & EF_USES_FD != 0 {
+                evt.params
+                    .get(0)
+                    .and_then(|b| Value::decode(&info.params[0], b).as_i64())
+            } else {
+                None
+            };
+            if let Some(t) = self.threads.get_mut(&evt.tid) {
+                let (lens, data, width) = evt.params.raw_parts();
+                t.last.kind = evt.kind;
+                t.last.fd = fd.unwrap_or(-1);
+                t.last.valid = true;
+                t.last.wide = width == LenWidth::U32;
+                t.last.lens.clear();
+                t.last.lens.extend_from_slice(lens);
+                t.last.data.clear();
+                t.last.data.extend_from_slice(data);
+            }
+            self.cur_fd = fd;
+            self.on_enter(evt);
+        } else {
+            let matched = self
+                .threads
+                .get(&evt.tid)
+                .is_some_and(|t| t.last.valid && t.last.kind.wrapping_add(1) == evt.kind);
+            if info.flags & EF_USES_FD != 0 && matched {
+                self.cur_fd = self.threads.get(&evt.tid).map(|t| t.last.fd);
+            }
+            self.on_exit(evt, matched);
+            if let Some(t) = self.threads.get_mut(&evt.tid) {
+                t.last.valid = false;
+            }
+        }
+    }
+
+    fn on_enter(&mut self, evt: &Event<'_>) {
+        if evt.kind == ids::PROCEXIT_1_E || evt.kind == ids::PROCEXIT_E {
+            self.pending_exit = Some(evt.tid);
+        }
+    }
+
+    /// Runs `f` over the parameters of the thread's matching enter event.
+    fn with_enter<R>(&self, tid: i64, f: impl FnOnce(&Event<'_>) -> R) -> Option<R> {
+        let t = self.threads.get(&tid)?;
+        let width = if t.last.wide {
+            LenWidth::U32
+        } else {
+            LenWidth::U16
+        };
+        let params = Params::new(&t.last.lens, &t.last.data, width).ok()?;
+        let e = Event {
+            num: 0,
+            ts: 0,
+            tid,
+            cpu: 0,
+            kind: t.last.kind,
+            flags: 0,
+            params,
+        };
+        Some(f(&e))
+    }
+
+    fn on_exit(&mut self, evt: &Event<'_>, matched: bool) {
+        let res = evt.res().unwrap_or(0);
+        match evt.kind {
+            ids::OPEN_X
+            | ids::CREAT_X
+            | ids::OPENAT_X
+            | ids::OPENAT_2_X
+            | ids::OPENAT2_X
+            | ids::OPEN_BY_HANDLE_AT_X => {
+                self.on_open_exit(evt, matched);
+            }
+            ids::SOCKET_X => {
+                if res >= 0 && matched {
+                    let (domain, ty) = self
+                        .with_enter(evt.tid, |e| {
+                            (
+                                e.arg("domain").and_then(|v| v.as_u64()).unwrap_or(0),
+                                e.arg("type").and_then(|v| v.as_u64()).unwrap_or(0),
+                            )
+                        })
+                        .unwrap_or((0, 0));
+                    let kind = match domain {
+                        2 => FdKind::Ipv4Socket,
+                        10 => FdKind::Ipv6Socket,
+                        1 => FdKind::UnixSocket,
+                        16 => FdKind::Netlink,
+                        _ => FdKind::Unknown,
+                    };
+                    let l4 = match ty & 0xf {
+                        1 => L4Proto::Tcp,
+                        2 => L4Proto::Udp,
+                        3 => L4Proto::Raw,
+                        _ => L4Proto::Unknown,
+                    };
+                    let mut info = FdInfo {
+                        kind,
+                        ..FdInfo::default()
+                    };
+                    info.net.l4proto = l4;
+                    self.add_fd(evt.tid, res, info);
+                } else if res >= 0 {
+                    self.add_fd(evt.tid, res, FdInfo::default());
+                }
+            }
+            ids::SOCKETPAIR_X => {
+                if res >= 0 {
+                    for name in ["fd1", "fd2"] {
+                        if let Some(fd) = evt.arg(name).and_then(|v| v.as_i64()) {
+                            self.add_fd(
+                                evt.tid,
+                                fd,
+                                FdInfo {
+                                    kind: FdKind::UnixSocket,
+                                    ..FdInfo::default()
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            ids::PIPE_X => {
+                if res >= 0 {
+                    let ino = evt.arg("ino").and_then(|v| v.as_u64()).unwrap_or(0);
+                    for name in ["fd1", "fd2"] {
+                        if let Some(fd) = evt.arg(name).and_then(|v| v.as_i64()) {
+                            self.add_fd(
+                                evt.tid,
+                                fd,
+                                FdInfo {
+                                    kind: FdKind::Pipe,
+                                    ino,
+                                    ..FdInfo::default()
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            ids::EVENTFD_X
+            | ids::SIGNALFD_X
+            | ids::TIMERFD_CREATE_X
+            | ids::INOTIFY_INIT_X
+            | ids::USERFAULTFD_X
+            | ids::IO_URING_SETUP_X => {
+                if res >= 0 {
+                    let kind = match evt.kind {
+                        ids::EVENTFD_X => FdKind::Event,
+                        ids::SIGNALFD_X => FdKind::SignalFd,
+                        ids::TIMERFD_CREATE_X => FdKind::TimerFd,
+                        ids::INOTIFY_INIT_X => FdKind::Inotify,
+                        ids::USERFAULTFD_X => FdKind::UserFaultFd,
+                        _ => FdKind::IoUring,
+                    };
+                    self.add_fd(
+                        evt.tid,
+                        res,
+                        FdInfo {
+                            kind,
+                            ..FdInfo::default()
+                        },
+                    );
+                }
+            }
+            ids::ACCEPT_X | ids::ACCEPT4_X | ids::ACCEPT_5_X | ids::ACCEPT4_5_X => {
+                if res >= 0 {
+                    let mut info = FdInfo::default();
+                    if let Some(Value::SockTuple(t)) = evt.arg("tuple") {
+                        apply_tuple(&mut info, &t);
+                    }
+                    self.add_fd(evt.tid, res, info);
+                }
+            }
+            ids::CONNECT_X => {
+                // Connected, or in progress (EINPROGRESS).
+                if res == 0 || res == -115 {
+                    if let (Some(fd), Some(Value::SockTuple(t))) = (self.cur_fd, evt.arg("tuple")) {
+                        if let Some(info) =
+                            self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd))
+                        {
+                            apply_tuple(info, &t);
+                        }
+                    }
+                }
+            }
+            ids::BIND_X => {
+                if res == 0 {
+                    if let (Some(fd), Some(Value::SockAddr(a))) = (self.cur_fd, evt.arg("addr")) {
+                        if let Some(info) =
+                            self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd))
+                        {
+                            apply_bind(info, &a);
+                        }
+                    }
+                }
+            }
+            ids::CLOSE_X => {
+                if res >= 0 {
+                    if let Some(fd) = self.cur_fd {
+                        self.pending_close = Some((evt.tid, fd));
+                    }
+                }
+            }
+            ids::DUP_X | ids::FCNTL_X => {
+                let is_dup = evt.kind == ids::DUP_X
+                    || self
+                        .with_enter(evt.tid, |e| {
+                            matches!(e.arg("cmd").and_then(|v| v.as_u64()), Some(5 | 26))
+                        })
+                        .unwrap_or(false);
+                if is_dup && res >= 0 && matched {
+                    if let Some(old) = self.cur_fd.and_then(|fd| self.fd(evt.tid, fd)).cloned() {
+                        self.add_fd(evt.tid, res, old);
+                    }
+                }
+            }
+            ids::CHDIR_X => {
+                if res == 0 {
+                    if let Some(Value::Str(p)) = evt.arg("path") {
+                        let p = lossy(p);
+                        if let Some(t) = self.main_thread_mut(evt.tid) {
+                            t.cwd = with_slash(resolve_path(&t.cwd, &p));
+                        }
+                    }
+                }
+            }
+            ids::FCHDIR_X => {
+                if res == 0 {
+                    if let Some(name) = self.event_fd().and_then(|(_, i)| i).map(|i| i.name.clone())
+                    {
+                        if let Some(t) = self.main_thread_mut(evt.tid) {
+                            t.cwd = with_slash(name);
+                        }
+                    }
+                }
+            }
+            ids::CHROOT_X => {
+                if res == 0 {
+                    if let Some(Value::Str(p)) = evt.arg("path") {
+                        let p = lossy(p);
+                        if let Some(t) = self.threads.get_mut(&evt.tid) {
+                            t.root = p;
+                        }
+                    }
+                }
+            }
+            ids::SETUID_X | ids::SETGID_X | ids::SETRESUID_X | ids::SETRESGID_X => {
+                if res == 0 && matched {
+                    let (field, value) = match evt.kind {
+                        ids::SETUID_X => (
+                            "uid",
+                            self.with_enter(evt.tid, |e| e.arg("uid").and_then(|v| v.as_u64())),
+                        ),
+                        ids::SETGID_X => (
+                            "gid",
+                            self.with_enter(evt.tid, |e| e.arg("gid").and_then(|v| v.as_u64())),
+                        ),
+                        ids::SETRESUID_X => (
+                            "uid",
+                            self.with_enter(evt.tid, |e| e.arg("euid").and_then(|v| v.as_u64())),
+                        ),
+                        _ => (
+                            "gid",
+                            self.with_enter(evt.tid, |e| e.arg("egid").and_then(|v| v.as_u64())),
+                        ),
+                    };
+                    if let Some(v) = value
+                        .flatten()
+                        .and_then(|v| u32::try_from(v).ok())
+                        .filter(|&v| v != u32::MAX)
+                    {
+                        if let Some(t) = self.threads.get_mut(&evt.tid) {
+                            if field == "uid" { t.uid = v } else { t.gid = v }
+                        }
+                    }
+                }
+            }
+            ids::SETSID_X => {
+                if res >= 0 {
+                    if let Some(t) = self.threads.get_mut(&evt.tid) {
+                        t.sid = res;
+                    }
+                }
+            }
+            ids::SETPGID_X => {}
+            k if is_execve_exit(k) => self.on_execve_exit(evt, res, matched),
+            k if is_clone_exit(k) => self.on_clone_exit(evt, res),
+            _ => {
+                if evt.info().flags & EF_CREATES_FD != 0
+                    && res >= 0
+                    && !matches!(evt.kind, ids::BPF_X)
+                {
+                    // fd-creating call without a dedicated parser: keep the fd known.
+                    self.add_fd(evt.tid, res, FdInfo::default());
+                }
+                self.on_io_tuple(evt, matched);
+            }
+        }
+    }
+
+    /// sendto/sendmsg/recvfrom/recvmsg carry the peer of unconnected sockets.
+    fn on_io_tuple(&mut self, evt: &Event<'_>, matched: bool) {
+        let tuple = match evt.kind {
+            k if k == ids::SENDTO_E + 1 || k == ids::SENDMSG_E + 1 => {
+                if !matched {
+                    return;
+                }
+                self.with_enter(evt.tid, |e| match e.arg("tuple") {
+                    Some(Value::SockTuple(t)) => Some(OwnedTuple::from(&t)),
+                    _ => None,
+                })
+                .flatten()
+            }
+            ids::RECVFROM_X | ids::RECVMSG_X => match evt.arg("tuple") {
+                Some(Value::SockTuple(t)) => Some(OwnedTuple::from(&t)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (Some(tuple), Some(fd)) = (tuple, self.cur_fd) else {
+            return;
+        };
+        if let Some(info) = self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd)) {
+            if info.name.is_empty() || info.kind == FdKind::Unknown {
+                tuple.apply(info);
+            }
+        }
+    }
+
+    fn main_thread_mut(&mut self, tid: i64) -> Option<&mut ThreadInfo> {
+        let pid = self.threads.get(&tid)?.pid;
+        let key = if self.threads.contains_key(&pid) {
+            pid
+        } else {
+            tid
+        };
+        self.threads.get_mut(&key)
+    }
+
+    fn on_open_exit(&mut self, evt: &Event<'_>, matched: bool) {
+        let fd = match evt.arg("fd") {
+            Some(v) => v.as_i64().unwrap_or(-1),
+            None => -1,
+        };
+        let name_key = if evt.kind == ids::OPEN_BY_HANDLE_AT_X {
+            "path"
+        } else {
+            "name"
+        };
+        let mut name = evt.arg(name_key).and_then(|v| v.as_bytes()).map(lossy);
+        let mut flags = evt.arg("flags").and_then(|v| v.as_u64());
+        let mut dirfd = evt.arg("dirfd").and_then(|v| v.as_i64());
+        if matched && (name.is_none() || flags.is_none()) {
+            if let Some((n, f, d)) = self.with_enter(evt.tid, |e| {
+                (
+                    e.arg("name").and_then(|v| v.as_bytes()).map(lossy),
+                    e.arg("flags").and_then(|v| v.as_u64()),
+                    e.arg("dirfd").and_then(|v| v.as_i64()),
+                )
+            }) {
+                name = name.or(n);
+                flags = flags.or(f);
+                dirfd = dirfd.or(d);
+            }
+        }
+        if fd < 0 {
+            return;
+        }
+        let flags = u32::try_from(flags.unwrap_or(0)).unwrap_or(0);
+        let raw = name.unwrap_or_default();
+        let path = if raw.starts_with('/') || evt.kind == ids::OPEN_BY_HANDLE_AT_X {
+            resolve_path("/", &raw)
+        } else {
+            let base = match dirfd {
+                Some(d) if d != AT_FDCWD => self
+                    .fd(evt.tid, d)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                _ => self
+                    .main_thread(evt.tid)
+                    .map(|t| t.cwd.clone())
+                    .unwrap_or_default(),
+            };
+            if base.is_empty() {
+                raw
+            } else {
+                resolve_path(&base, &raw)
+            }
+        };
+        let kind = if flags & o::DIRECTORY != 0 {
+            FdKind::Directory
+        } else {
+            FdKind::File
+        };
+        let mut info = FdInfo::file(kind, path, flags);
+        info.dev = evt
+            .arg("dev")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0);
+        info.ino = evt.arg("ino").and_then(|v| v.as_u64()).unwrap_or(0);
+        self.add_fd(evt.tid, fd, info);
+    }
+
+    fn on_execve_exit(&mut self, evt: &Event<'_>, res: i64, matched: bool) {
+        if res < 0 {
+            return;
+        }
+        let filename = if matched {
+            self.with_enter(evt.tid, |e| {
+                e.arg("filename").and_then(|v| v.as_bytes()).map(lossy)
+            })
+            .flatten()
+        } else {
+            None
+        };
+        let str_arg = |n: &str| evt.arg(n).and_then(|v| v.as_bytes()).map(lossy);
+        let int_arg = |n: &str| evt.arg(n).and_then(|v| v.as_i64());
+        let exe = str_arg("exe");
+        let args = evt.arg("args").and_then(|v| v.as_bytes()).map(split_nul);
+        let env = evt.arg("env").and_then(|v| v.as_bytes()).map(split_nul);
+        let cgroups = evt
+            .arg("cgroups")
+            .and_then(|v| v.as_bytes())
+            .map(cgroups_of);
+        let comm = str_arg("comm");
+        let cwd = str_arg("cwd");
+        let trusted = str_arg("trusted_exepath").filter(|s| !s.is_empty());
+        let execve_flags = int_arg("flags").unwrap_or(0);
+        let Some(t) = self.threads.get_mut(&evt.tid) else {
+            return;
+        };
+        if let Some(pid) = int_arg("pid") {
+            t.pid = pid;
+        }
+        if let Some(ptid) = int_arg("ptid") {
+            if ptid > 0 {
+                t.ptid = ptid;
+            }
+        }
+        if let Some(exe) = exe {
+            t.exe = exe;
+        }
+        if let Some(args) = args {
+            t.args = args;
+        }
+        if let Some(env) = env {
+            t.env = env;
+        }
+        if let Some(comm) = comm {
+            t.comm = comm;
+        } else if let Some(base) = t.exe.rsplit('/').next() {
+            t.comm = base.chars().take(15).collect();
+        }
+        if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
+            t.cwd = with_slash(cwd);
+        }
+        t.exepath = match (trusted, filename) {
+            (Some(p), _) => p,
+            (None, Some(f)) if f.starts_with('/') => resolve_path("/", &f),
+            (None, Some(f)) => resolve_path(&t.cwd, &f),
+            (None, None) => t.exe.clone(),
+        };
+        if let Some(tty) = int_arg("tty") {
+            t.tty = u32::try_from(tty).unwrap_or(0);
+        }
+        if let Some(l) = int_arg("loginuid") {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "loginuid is a 32-bit id"
+            )]
+            {
+                t.loginuid = l as u32;
+            }
+        }
+        if let Some(v) = evt
+            .arg("uid")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+        {
+            t.uid = v;
+        }
+        if let Some(v) = evt
+            .arg("gid")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+        {
+            t.gid = v;
+        }
+        if let Some(v) = evt.arg("cap_effective").and_then(|v| v.as_u64()) {
+            t.cap_effective = v;
+        }
+        if let Some(v) = evt.arg("cap_permitted").and_then(|v| v.as_u64()) {
+            t.cap_permitted = v;
+        }
+        if let Some(v) = evt.arg("cap_inheritable").and_then(|v| v.as_u64()) {
+            t.cap_inheritable = v;
+        }
+        t.exe_writable = execve_flags & 1 != 0;
+        t.exe_upper_layer = execve_flags & 2 != 0;
+        t.exe_from_memfd = execve_flags & 4 != 0;
+        if let Some(cg) = cgroups {
+            if let Some(id) = container_id_from_cgroups(&cg) {
+                t.container_id = id.to_owned();
+            }
+            t.cgroups = cg;
+        }
+        // Close-on-exec fds disappear.
+        let pid = t.pid;
+        if let Some(fds) = self.process_fds_mut(pid) {
+            fds.retain(|_, f| {
+                f.open_flags & o::CLOEXEC == 0
+                    || !matches!(f.kind, FdKind::File | FdKind::Directory)
+            });
+        }
+    }
+
+    fn on_clone_exit(&mut self, evt: &Event<'_>, res: i64) {
+        if res < 0 {
+            return;
+        }
+        let str_arg = |n: &str| evt.arg(n).and_then(|v| v.as_bytes()).map(lossy);
+        let int_arg = |n: &str| evt.arg(n).and_then(|v| v.as_i64());
+        let flags =
+            u32::try_from(evt.arg("flags").and_then(|v| v.as_u64()).unwrap_or(0)).unwrap_or(0);
+        // In the parent the event describes the parent: the child is `res`. In the child
+        // (res == 0) it describes the child itself.
+        let (child_tid, parent_tid) = if res == 0 {
+            (evt.tid, int_arg("ptid").unwrap_or(0))
+        } else {
+            (res, evt.tid)
+        };
+        if res == 0
+            && self
+                .threads
+                .get(&child_tid)
+                .is_some_and(|t| !t.comm.is_empty() && t.clone_ts != 0)
+        {
+            return;
+        }
+        if res > 0
+            && self
+                .threads
+                .get(&child_tid)
+                .is_some_and(|t| !t.comm.is_empty())
+        {
+            return;
+        }
+        let parent = self.threads.get(&parent_tid).cloned();
+        let mut child = ThreadInfo::new(child_tid);
+        if let Some(p) = &parent {
+            child.uid = p.uid;
+            child.gid = p.gid;
+            child.loginuid = p.loginuid;
+            child.sid = p.sid;
+            child.pgid = p.pgid;
+            child.tty = p.tty;
+            child.env.clone_from(&p.env);
+            child.exepath.clone_from(&p.exepath);
+            child.root.clone_from(&p.root);
+            child.container_id.clone_from(&p.container_id);
+            child.cgroups.clone_from(&p.cgroups);
+        }
+        child.exe = str_arg("exe").unwrap_or_default();
+        child.args = evt
+            .arg("args")
+            .and_then(|v| v.as_bytes())
+            .map(split_nul)
+            .unwrap_or_default();
+        child.comm = str_arg("comm")
+            .unwrap_or_else(|| child.exe.rsplit('/').next().unwrap_or_default().to_owned());
+        child.cwd = with_slash(str_arg("cwd").unwrap_or_default());
+        child.fdlimit = int_arg("fdlimit").unwrap_or(0);
+        child.flags = flags;
+        child.clone_ts = evt.ts;
+        if let Some(v) = evt
+            .arg("uid")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+        {
+            child.uid = v;
+        }
+        if let Some(v) = evt
+            .arg("gid")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+        {
+            child.gid = v;
+        }
+        if let Some(cg) = evt
+            .arg("cgroups")
+            .and_then(|v| v.as_bytes())
+            .map(cgroups_of)
+        {
+            if let Some(id) = container_id_from_cgroups(&cg) {
+                child.container_id = id.to_owned();
+            }
+            child.cgroups = cg;
+        }
+        let is_thread = flags & cl::CLONE_THREAD != 0;
+        if res == 0 {
+            child.pid = int_arg("pid").unwrap_or(child_tid);
+            child.ptid = int_arg("ptid").unwrap_or(0);
+        } else if is_thread {
+            child.pid = int_arg("pid").unwrap_or(parent_tid);
+            child.ptid = int_arg("ptid").unwrap_or(0);
+        } else {
+            child.pid = child_tid;
+            child.ptid = int_arg("pid").unwrap_or(parent_tid);
+        }
+        child.vtid = int_arg("vtid").unwrap_or(child.tid);
+        child.vpid = int_arg("vpid").unwrap_or(child.pid);
+        if !is_thread {
+            // A new process gets a copy of its parent's fd table.
+            let parent_pid = parent.as_ref().map_or(parent_tid, |p| p.pid);
+            let fds = self
+                .threads
+                .get(&parent_pid)
+                .map(|p| p.fds.clone())
+                .or_else(|| parent.map(|p| p.fds));
+            if let Some(fds) = fds {
+                child.fds = fds;
+            }
+        }
+        self.insert_thread(child);
+    }
+
+    fn on_container_json(&mut self, evt: &Event<'_>) {
+        let Some(json) = evt.params.get(0) else {
+            return;
+        };
+        let Some(c) = parse_container_json(trim_nul(json)) else {
+            return;
+        };
+        self.add_pseudo_thread(evt.tid, &c.id);
+        self.add_container(c);
+    }
+
+    fn on_container_old(&mut self, evt: &Event<'_>) {
+        let s = |n: &str| {
+            evt.arg(n)
+                .and_then(|v| v.as_bytes())
+                .map(lossy)
+                .unwrap_or_default()
+        };
+        let image = s("image");
+        let (image_repository, image_tag) = split_image(&image);
+        let full_id = s("id");
+        let c = ContainerInfo {
+            id: full_id.get(..12).unwrap_or(&full_id).to_owned(),
+            full_id,
+            name: s("name"),
+            image,
+            image_repository,
+            image_tag,
+            ..ContainerInfo::default()
+        };
+        self.add_pseudo_thread(evt.tid, &c.id);
+        self.add_container(c);
+    }
+
+    /// Container events concern no thread: like sysdig, they are attributed to a pseudo
+    /// thread named after the container.
+    fn add_pseudo_thread(&mut self, tid: i64, id: &str) {
+        if tid != NO_THREAD {
+            return;
+        }
+        let mut t = ThreadInfo::new(NO_THREAD);
+        t.comm = format!("container:{id}");
+        t.exe = t.comm.clone();
+        t.container_id = id.to_owned();
+        self.threads.insert(NO_THREAD, t);
+    }
+}
+
+fn with_slash(mut s: String) -> String {
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
+fn is_execve_exit(k: u16) -> bool {
+    matches!(
+        k,
+        ids::EXECVE_8_X
+            | ids::EXECVE_13_X
+            | ids::EXECVE_14_X
+            | ids::EXECVE_15_X
+            | ids::EXECVE_16_X
+            | ids::EXECVE_17_X
+            | ids::EXECVE_18_X
+            | ids::EXECVE_19_X
+            | ids::EXECVEAT_X
+    )
+}
+
+fn is_clone_exit(k: u16) -> bool {
+    matches!(
+        k,
+        ids::CLONE_11_X
+            | ids::CLONE_16_X
+            | ids::FORK_X
+            | ids::VFORK_X
+            | ids::CLONE_17_X
+            | ids::FORK_17_X
+            | ids::VFORK_17_X
+            | ids::CLONE_20_X
+            | ids::FORK_20_X
+            | ids::VFORK_20_X
+            | ids::CLONE3_X
+    )
+}
+
+/// A socket tuple detached from the event buffer.
+#[derive(Debug, Clone, Copy)]
+struct OwnedTuple {
+    ends: Option<SocketEnds>,
+    kind: FdKind,
+    unix: (u64, u64),
+}
+
+impl From<&SockTuple<'_>> for OwnedTuple {
+    fn from(t: &SockTuple<'_>) -> Self {
+        match *t {
+            SockTuple::V4 {
+                sip,
+                sport,
+                dip,
+                dport,
+            } => OwnedTuple {
+                ends: Some(SocketEnds {
+                    cip: Some(sip.into()),
+                    cport: sport,
+                    sip: Some(dip.into()),
+                    sport: dport,
+                    ..SocketEnds::default()
+                }),
+                kind: FdKind::Ipv4Socket,
+                unix: (0, 0),
+            },
+            SockTuple::V6 {
+                sip,
+                sport,
+                dip,
+                dport,
+            } => OwnedTuple {
+                ends: Some(SocketEnds {
+                    cip: Some(sip.into()),
+                    cport: sport,
+                    sip: Some(dip.into()),
+                    sport: dport,
+                    ..SocketEnds::default()
+                }),
+                kind: FdKind::Ipv6Socket,
+                unix: (0, 0),
+            },
+            SockTuple::Unix { source, dest, .. } => OwnedTuple {
+                ends: None,
+                kind: FdKind::UnixSocket,
+                unix: (source, dest),
+            },
+            SockTuple::Other(_) => OwnedTuple {
+                ends: None,
+                kind: FdKind::Unknown,
+                unix: (0, 0),
+            },
+        }
+    }
+}
+
+impl OwnedTuple {
+    fn apply(&self, info: &mut FdInfo) {
+        if let Some(mut ends) = self.ends {
+            ends.l4proto = if info.net.l4proto == L4Proto::Unknown {
+                L4Proto::Tcp
+            } else {
+                info.net.l4proto
+            };
+            info.net = ends;
+            info.kind = self.kind;
+            info.name = ip_name(&info.net);
+        } else if self.kind == FdKind::UnixSocket {
+            info.kind = FdKind::UnixSocket;
+            info.unix_ends = self.unix;
+        }
+    }
+}
+
+fn apply_tuple(info: &mut FdInfo, t: &SockTuple<'_>) {
+    match *t {
+        SockTuple::Unix { source, dest, path } => {
+            info.kind = FdKind::UnixSocket;
+            info.unix_ends = (source, dest);
+            info.name = lossy(path);
+        }
+        _ => OwnedTuple::from(t).apply(info),
+    }
+}
+
+fn apply_bind(info: &mut FdInfo, a: &SockAddr<'_>) {
+    match *a {
+        SockAddr::V4(ip, port) => {
+            info.kind = FdKind::Ipv4Socket;
+            info.net.sip = Some(ip.into());
+            info.net.sport = port;
+            info.net.listening = true;
+            info.name = ip_name(&info.net);
+        }
+        SockAddr::V6(ip, port) => {
+            info.kind = FdKind::Ipv6Socket;
+            info.net.sip = Some(ip.into());
+            info.net.sport = port;
+            info.net.listening = true;
+            info.name = ip_name(&info.net);
+        }
+        SockAddr::Unix(path) => {
+            info.kind = FdKind::UnixSocket;
+            info.name = lossy(path);
+        }
+        SockAddr::Other(_) => {}
+    }
+}
+
+/// Iterator over a thread's ancestors; see [`Inspector::ancestors`].
+#[derive(Debug)]
+pub struct Ancestors<'a> {
+    insp: &'a Inspector,
+    cur: Option<&'a ThreadInfo>,
+    steps: usize,
+}
+
+impl<'a> Iterator for Ancestors<'a> {
+    type Item = &'a ThreadInfo;
+
+    fn next(&mut self) -> Option<&'a ThreadInfo> {
+        // A process tree deeper than this is a loop in hostile data.
+        if self.steps >= 256 {
+            return None;
+        }
+        self.steps += 1;
+        let cur = self.cur?;
+        // Threads hang off their process's leader.
+        let leader = self.insp.main_thread(cur.tid).unwrap_or(cur);
+        let parent = self.insp.parent(leader);
+        self.cur = parent;
+        parent
+    }
+}
