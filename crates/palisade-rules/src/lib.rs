@@ -21,9 +21,11 @@ pub mod condition;
 pub mod diag;
 pub mod engine;
 pub mod fields;
+pub mod k8s;
 pub mod program;
 pub mod raw;
 pub mod ruleset;
+pub mod syscall;
 pub mod time;
 
 pub use diag::{Diagnostic, Level};

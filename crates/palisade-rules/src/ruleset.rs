@@ -609,7 +609,7 @@ fn ops_for(ty: FieldType) -> &'static [Op] {
             Regex,
         ],
         FieldType::Num => &[Eq, Ne, Lt, Le, Gt, Ge, In, Intersects, Exists],
-        FieldType::Bool => &[Eq, Ne, In, Exists],
+        FieldType::Bool => &[Eq, Ne, In, Intersects, Exists],
         FieldType::Ip | FieldType::Net => &[Eq, Ne, In, Intersects, Exists],
     }
 }
@@ -1330,7 +1330,7 @@ impl Cx<'_> {
                     _ => Err(format!("`{s}` is not true or false")),
                 };
                 match op {
-                    Op::In => {
+                    Op::In | Op::Intersects => {
                         let vals: Vec<bool> =
                             values.iter().map(|v| b(v)).collect::<Result<_, _>>()?;
                         match (vals.contains(&true), vals.contains(&false)) {

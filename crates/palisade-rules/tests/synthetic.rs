@@ -1,0 +1,93 @@
+//! Rules evaluated on synthetic events (the in-memory source of the event model).
+
+use palisade_event::{EventBuilder, EventSource, Inspector, MemorySource, table::ids};
+use palisade_rules::syscall::{SyscallEvent, SyscallTable};
+use palisade_rules::{Engine, ruleset};
+
+const RULES: &str = r#"
+- list: sensitive_files
+  items: [/etc/shadow, /etc/sudoers]
+- macro: open_read
+  condition: evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.num >= 0
+- rule: read sensitive file
+  desc: a sensitive file was opened for reading
+  condition: open_read and fd.name in (sensitive_files)
+  output: "sensitive file opened (file=%fd.name dir=%fd.directory flags=%evt.arg.flags tid=%thread.tid)"
+  priority: WARNING
+  tags: [filesystem]
+- rule: any etc write
+  desc: never matches here
+  condition: evt.type = openat and evt.is_open_write = true and fd.name pmatch (/etc)
+  output: "write %fd.name"
+  priority: ERROR
+"#;
+
+#[test]
+fn openat_of_shadow_raises_one_alert() {
+    let set = ruleset::load(&[("local.yaml".to_string(), RULES.to_string())]);
+    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    let (mut engine, diags) = Engine::new(&set, &SyscallTable);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(engine.rules_for_kind(ids::OPENAT_2_X), 2);
+    assert_eq!(engine.rules_for_kind(ids::CLOSE_X), 0);
+
+    let mut src = MemorySource::new(vec![
+        EventBuilder::new(ids::OPENAT_2_E)
+            .tid(7)
+            .ts(1_700_000_000_000_000_000)
+            .i64(-100)
+            .str("/etc/shadow")
+            .u32(1)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::OPENAT_2_X)
+            .tid(7)
+            .ts(1_700_000_000_000_000_001)
+            .i64(3)
+            .i64(-100)
+            .str("/etc/shadow")
+            .u32(1)
+            .u32(0)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::OPENAT_2_X)
+            .tid(7)
+            .ts(1_700_000_000_000_000_002)
+            .i64(4)
+            .i64(-100)
+            .str("/etc/motd")
+            .u32(1)
+            .u32(0)
+            .u32(0)
+            .build(),
+    ]);
+    let mut insp = Inspector::new();
+    let mut alerts = Vec::new();
+    while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
+        insp.process(&evt);
+        let ctx = SyscallEvent {
+            evt: &evt,
+            insp: &insp,
+            hostname: "test-host",
+        };
+        let mut hits = Vec::new();
+        engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
+        for i in hits {
+            alerts.push(engine.alert(i, &ctx, evt.ts, "test-host").expect("rule"));
+        }
+    }
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = &alerts[0];
+    assert_eq!(a.rule, "read sensitive file");
+    assert_eq!(
+        a.text(),
+        "22:13:20.000000001: Warning sensitive file opened (file=/etc/shadow dir=/etc flags=O_RDONLY tid=7)"
+    );
+    let json = a.json();
+    assert_eq!(json["output_fields"]["fd.name"], "/etc/shadow");
+    assert_eq!(json["output_fields"]["thread.tid"], 7);
+    assert_eq!(json["time"], "2023-11-14T22:13:20.000000001Z");
+    assert_eq!(json["source"], "syscall");
+    assert_eq!(json["tags"][0], "filesystem");
+    assert_eq!(json["hostname"], "test-host");
+}
