@@ -37,3 +37,8 @@ pub mod time;
 
 pub use model::{Advisory, Affected, Event, Range, SeverityScore};
 pub use store::{Db, DbInfo, SourceInfo, StoreError};
+pub mod ignore;
+pub mod matcher;
+pub mod vex;
+
+pub use matcher::{Finding, MatchConfig, MatchReport, match_packages};
