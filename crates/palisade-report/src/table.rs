@@ -1,0 +1,154 @@
+//! The table for people: findings by severity, with installed and fixed versions and the
+//! layer that brought the package in.
+
+use std::fmt::Write;
+
+use crate::{ScanReport, database_line, fixed_text};
+
+fn short_layer(layer: Option<&str>) -> String {
+    layer
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, hex)| hex.chars().take(12).collect())
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Renders the report as a plain-text table.
+pub fn table(report: &ScanReport) -> String {
+    let mut out = String::new();
+    let distro = report
+        .distro
+        .as_ref()
+        .map(|d| {
+            d.pretty_name
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", d.id, d.version_id))
+        })
+        .unwrap_or_else(|| "unknown distribution".to_owned());
+    let _ = writeln!(
+        out,
+        "{} ({distro}): {} packages",
+        report.image,
+        report.packages.len()
+    );
+    let headers = [
+        "SEVERITY",
+        "ID",
+        "PACKAGE",
+        "INSTALLED",
+        "FIXED",
+        "LAYER",
+        "SUMMARY",
+    ];
+    let rows: Vec<[String; 7]> = report
+        .result
+        .findings
+        .iter()
+        .map(|f| {
+            [
+                f.severity.to_string(),
+                f.id.clone(),
+                f.package.name.clone(),
+                f.package.version.clone(),
+                fixed_text(f),
+                short_layer(f.package.layer.as_deref()),
+                cut(&f.summary, 60),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("No vulnerabilities found.\n");
+    } else {
+        let mut widths = headers.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| -> String {
+            let mut l = String::new();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                if i + 1 == cells.len() {
+                    l.push_str(cell);
+                } else {
+                    let _ = write!(l, "{cell:<w$}  ");
+                }
+            }
+            l.trim_end().to_owned()
+        };
+        let _ = writeln!(out, "{}", line(&headers.map(str::to_owned)));
+        for row in &rows {
+            let _ = writeln!(out, "{}", line(row));
+        }
+    }
+    let counts: Vec<String> = report
+        .counts()
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n{} findings{}",
+        report.result.findings.len(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        }
+    );
+    if report.result.unfixed_ignored > 0 {
+        let _ = writeln!(
+            out,
+            "{} findings without a fix left out (--ignore-unfixed)",
+            report.result.unfixed_ignored
+        );
+    }
+    for s in &report.result.suppressed {
+        let _ = writeln!(
+            out,
+            "suppressed {} in {}: {}",
+            s.finding.id, s.finding.package.name, s.reason
+        );
+    }
+    for rule in &report.result.expired_ignores {
+        let _ = writeln!(
+            out,
+            "expired ignore rule {} (expired {}) no longer applies",
+            rule.id,
+            rule.expires.as_deref().unwrap_or("?")
+        );
+    }
+    for d in &report.result.diagnostics {
+        let _ = writeln!(
+            out,
+            "note: {}{}",
+            d.package
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default(),
+            d.message
+        );
+    }
+    for d in &report.catalog_diagnostics {
+        let _ = writeln!(out, "note: {d}");
+    }
+    let _ = writeln!(out, "{}", database_line(&report.database));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_snapshot() {
+        insta::assert_snapshot!(super::table(&crate::fixture::report()));
+    }
+}
