@@ -34,6 +34,7 @@ pub mod import;
 pub mod model;
 pub mod store;
 pub mod time;
+pub mod update;
 
 pub use model::{Advisory, Affected, Event, Range, SeverityScore};
 pub use store::{Db, DbInfo, SourceInfo, StoreError};
