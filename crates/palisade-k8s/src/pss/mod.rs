@@ -1,0 +1,337 @@
+//! The Pod Security Standards, evaluated the way Kubernetes' Pod Security Admission does.
+//!
+//! Every check lives in its own file under `checks/` with the versions of its logic: a policy
+//! version `v1.N` uses, for each check, the newest variant whose minimum version is at most `N`.
+//! Restricted variants may replace baseline checks from a given version on (for example
+//! `capabilities_restricted` replaces `capabilities_baseline` from v1.22). Pods inside workload
+//! templates are evaluated like pods.
+
+use std::fmt;
+use std::str::FromStr;
+
+use palisade_core::Span;
+use serde::Serialize;
+
+use crate::manifest::Object;
+use crate::pod::{self, Container};
+use crate::yaml::Node;
+
+mod checks;
+
+pub use checks::ALL as CHECKS;
+
+/// The newest policy version this crate knows (`latest` means this one).
+pub const LATEST_MINOR: u32 = 35;
+
+/// A Pod Security Standards level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Privileged => "privileged",
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not a level name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown Pod Security level {0:?} (expected privileged, baseline or restricted)")]
+pub struct LevelError(String);
+
+impl FromStr for Level {
+    type Err = LevelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "privileged" => Ok(Level::Privileged),
+            "baseline" => Ok(Level::Baseline),
+            "restricted" => Ok(Level::Restricted),
+            _ => Err(LevelError(s.to_owned())),
+        }
+    }
+}
+
+/// A policy version: `v1.N`, or `latest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    minor: u32,
+    latest: bool,
+}
+
+impl Version {
+    pub const LATEST: Version = Version {
+        minor: LATEST_MINOR,
+        latest: true,
+    };
+
+    /// `v1.N`; versions newer than the newest known one evaluate as the newest.
+    pub fn v1(minor: u32) -> Version {
+        Version {
+            minor: minor.min(LATEST_MINOR),
+            latest: false,
+        }
+    }
+
+    pub fn minor(self) -> u32 {
+        self.minor
+    }
+
+    /// Every version from v1.0 to the newest.
+    pub fn all() -> impl DoubleEndedIterator<Item = Version> {
+        (0..=LATEST_MINOR).map(Version::v1)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.latest {
+            f.write_str("latest")
+        } else {
+            write!(f, "v1.{}", self.minor)
+        }
+    }
+}
+
+/// The text is not a policy version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Pod Security version {0:?} (expected v1.N or latest)")]
+pub struct VersionError(String);
+
+impl FromStr for Version {
+    type Err = VersionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "latest" {
+            return Ok(Version::LATEST);
+        }
+        let err = || VersionError(s.to_owned());
+        let rest = s.strip_prefix('v').unwrap_or(s);
+        let minor = rest.strip_prefix("1.").ok_or_else(err)?;
+        minor.parse::<u32>().map(Version::v1).map_err(|_| err())
+    }
+}
+
+/// The pod a check looks at.
+#[derive(Debug)]
+pub struct PodCtx<'a> {
+    pub metadata: Option<&'a Node>,
+    pub spec: &'a Node,
+    pub containers: Vec<Container<'a>>,
+}
+
+impl<'a> PodCtx<'a> {
+    pub fn new(metadata: Option<&'a Node>, spec: &'a Node) -> Self {
+        PodCtx {
+            metadata,
+            spec,
+            containers: pod::containers(spec),
+        }
+    }
+
+    /// A field of the pod-level security context.
+    pub fn pod_sc(&self, field: &str) -> Option<&'a Node> {
+        pod::pod_sc(self.spec, field)
+    }
+
+    /// The pod's annotations.
+    pub fn annotations(&self) -> &'a [(Node, Node)] {
+        self.metadata
+            .and_then(|m| m.get("annotations"))
+            .map(Node::entries)
+            .unwrap_or_default()
+    }
+}
+
+/// A check's verdict when the pod is not allowed: the reason and detail the API server prints,
+/// and where the first offending field is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forbidden {
+    pub reason: String,
+    pub detail: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Forbidden {
+    pub fn new(reason: impl Into<String>, detail: impl Into<String>, at: &Node) -> Forbidden {
+        Forbidden {
+            reason: reason.into(),
+            detail: detail.into(),
+            line: at.line,
+            column: at.column,
+        }
+    }
+}
+
+/// One variant of a check's logic, in force from a minimum version on.
+#[derive(Debug)]
+pub struct Variant {
+    pub min_minor: u32,
+    pub check: fn(&PodCtx<'_>) -> Option<Forbidden>,
+    /// Baseline checks this (restricted) variant replaces.
+    pub overrides: &'static [&'static str],
+}
+
+/// A Pod Security Standards check.
+#[derive(Debug)]
+pub struct Check {
+    /// The id Kubernetes uses (`allowPrivilegeEscalation`).
+    pub id: &'static str,
+    pub level: Level,
+    /// The fields it restricts and what is allowed, for docs.
+    pub doc: &'static str,
+    pub variants: &'static [Variant],
+}
+
+impl Check {
+    /// The variant in force at a version, if the check exists at that version.
+    pub fn variant(&self, version: Version) -> Option<&'static Variant> {
+        self.variants
+            .iter()
+            .rev()
+            .find(|v| v.min_minor <= version.minor)
+    }
+}
+
+/// One violated check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub check: &'static str,
+    pub reason: String,
+    pub detail: String,
+    pub span: Span,
+}
+
+impl Violation {
+    /// `reason (detail)`, as the API server writes it.
+    pub fn message(&self) -> String {
+        if self.detail.is_empty() {
+            self.reason.clone()
+        } else {
+            format!("{} ({})", self.reason, self.detail)
+        }
+    }
+}
+
+/// Evaluates one pod spec against a level at a version.
+pub fn evaluate_pod(
+    metadata: Option<&Node>,
+    spec: &Node,
+    level: Level,
+    version: Version,
+    file: &str,
+) -> Vec<Violation> {
+    if level == Level::Privileged {
+        return Vec::new();
+    }
+    let ctx = PodCtx::new(metadata, spec);
+    let selected: Vec<(&Check, &Variant)> = CHECKS
+        .iter()
+        .filter(|c| c.level <= level)
+        .filter_map(|c| c.variant(version).map(|v| (*c, v)))
+        .collect();
+    let overridden: Vec<&str> = selected
+        .iter()
+        .flat_map(|(_, v)| v.overrides.iter().copied())
+        .collect();
+    selected
+        .into_iter()
+        .filter(|(c, _)| !overridden.contains(&c.id))
+        .filter_map(|(c, v)| {
+            (v.check)(&ctx).map(|f| Violation {
+                check: c.id,
+                reason: f.reason,
+                detail: f.detail,
+                span: Span::new(file, f.line, f.column),
+            })
+        })
+        .collect()
+}
+
+/// Evaluates an object's pod (if it has one) against a level at a version.
+pub fn evaluate(obj: &Object, level: Level, version: Version) -> Option<Vec<Violation>> {
+    let pod = obj.pod()?;
+    Some(evaluate_pod(
+        pod.metadata,
+        pod.spec,
+        level,
+        version,
+        &obj.file,
+    ))
+}
+
+/// The API server's one-line summary: `violates PodSecurity "restricted:latest": …`.
+pub fn summary(level: Level, version: Version, violations: &[Violation]) -> String {
+    let parts: Vec<String> = violations.iter().map(Violation::message).collect();
+    format!(
+        "violates PodSecurity \"{level}:{version}\": {}",
+        parts.join(", ")
+    )
+}
+
+/// The strictest level the pod satisfies at a version.
+pub fn strictest_level(obj: &Object, version: Version) -> Option<Level> {
+    let pod = obj.pod()?;
+    Some(
+        [Level::Restricted, Level::Baseline]
+            .into_iter()
+            .find(|&l| evaluate_pod(pod.metadata, pod.spec, l, version, &obj.file).is_empty())
+            .unwrap_or(Level::Privileged),
+    )
+}
+
+/// "pod", `container "a"`, `containers "a", "b"`, joined with " and " — the way checks name who set
+/// a forbidden value.
+pub(crate) fn setters(pod_level: bool, containers: &[&str]) -> String {
+    let mut parts = Vec::new();
+    if pod_level {
+        parts.push("pod".to_owned());
+    }
+    if !containers.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            pod::pluralize("container", "containers", containers.len()),
+            pod::join_quote(containers)
+        ));
+    }
+    parts.join(" and ")
+}
+
+/// Check documentation table (id, level, versions, restricted fields), generated from the checks.
+pub fn checks_markdown() -> String {
+    let mut out =
+        String::from("| check | level | variants from | what it restricts |\n|---|---|---|---|\n");
+    for c in CHECKS.iter() {
+        let versions: Vec<String> = c
+            .variants
+            .iter()
+            .map(|v| format!("v1.{}", v.min_minor))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.id,
+            c.level,
+            versions.join(", "),
+            c.doc
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+//! Report formats: a table for people, JSON, kubesec's JSON array and SARIF 2.1.0.
+
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use crate::ScanReport;
+use crate::compliance::{ControlResult, Framework};
+use crate::rules;
+
+/// A human-readable table: findings per object, then kubesec scores, then unreadable input.
+pub fn table(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    for obj in &report.objects {
+        writeln!(out, "{}  (kubesec score {})", obj.object, obj.kubesec.score)?;
+        for c in &obj.kubesec.scoring.critical {
+            writeln!(
+                out,
+                "  kubesec {:<28} {:>4}  {}",
+                c.id, c.points, c.selector
+            )?;
+        }
+        for f in &obj.findings {
+            writeln!(
+                out,
+                "  {} {:<8} {:<9} {}: {}",
+                f.rule, f.severity, "", f.span, f.message
+            )?;
+        }
+    }
+    for d in &report.diagnostics {
+        writeln!(out, "error: {}: {}", d.span, d.message)?;
+    }
+    let findings = report.findings().count();
+    writeln!(
+        out,
+        "{} objects in {} files, {} findings, {} unreadable documents",
+        report.objects.len(),
+        report.files,
+        findings,
+        report.diagnostics.len()
+    )
+}
+
+/// palisade's own JSON report.
+pub fn json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// kubesec's JSON array (one entry per object; unreadable documents as `valid: false`).
+pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut items: Vec<serde_json::Value> = report
+        .objects
+        .iter()
+        .map(|o| serde_json::to_value(&o.kubesec).unwrap_or_default())
+        .collect();
+    items.extend(report.diagnostics.iter().map(|d| {
+        json!({
+            "object": "Unknown",
+            "valid": false,
+            "fileName": d.span.file,
+            "message": format!("{}: {}", d.span, d.message),
+            "score": 0,
+            "scoring": {"critical": [], "passed": [], "advise": []},
+        })
+    }));
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}
+
+/// SARIF 2.1.0 with one result per finding and the rule table in the driver.
+pub fn sarif(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let level = |s: palisade_core::Severity| match s {
+        palisade_core::Severity::Critical | palisade_core::Severity::High => "error",
+        palisade_core::Severity::Medium => "warning",
+        _ => "note",
+    };
+    let rules: Vec<_> = rules::ALL
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.docs.what},
+                "help": {"text": r.docs.fix},
+                "defaultConfiguration": {"level": level(r.severity)},
+            })
+        })
+        .collect();
+    let results: Vec<_> = report
+        .findings()
+        .map(|f| {
+            json!({
+                "ruleId": f.rule,
+                "level": level(f.severity),
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.span.file},
+                    "region": {"startLine": f.span.line, "startColumn": f.span.column},
+                }}],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "palisade", "informationUri": "https://github.com/palisade-security/palisade", "rules": rules}},
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Findings grouped by control, with pass/fail counts.
+pub fn compliance(
+    framework: Framework,
+    controls: &[ControlResult],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "{framework}")?;
+    writeln!(out, "{:<10} {:>6} {:>6}  rules", "control", "pass", "fail")?;
+    for c in controls {
+        writeln!(
+            out,
+            "{:<10} {:>6} {:>6}  {}",
+            c.control,
+            c.passed,
+            c.failed,
+            c.rules.join(", ")
+        )?;
+        for f in &c.failures {
+            writeln!(out, "    {f}")?;
+        }
+    }
+    Ok(())
+}
