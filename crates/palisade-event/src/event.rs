@@ -140,6 +140,12 @@ impl fmt::Debug for Params<'_> {
     }
 }
 
+/// [`Event::flags`] bit set by sources on events that describe the state at the start of a
+/// recording (the container events a capture writer puts first) rather than something that
+/// happened. Falco and sysdig consume such events silently: they update the state but are not
+/// matched against rules or printed.
+pub const FLAG_INITIAL_STATE: u32 = 1 << 31;
+
 /// One event. Cheap to copy; borrows its parameters from the source.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
@@ -165,8 +171,22 @@ impl<'a> Event<'a> {
         table::event_info(self.kind)
     }
 
-    /// `evt.type`: `open`, `execve`, …
+    /// Whether the source marked this event as initial state ([`FLAG_INITIAL_STATE`]).
+    pub fn is_initial_state(&self) -> bool {
+        self.flags & FLAG_INITIAL_STATE != 0
+    }
+
+    /// `evt.type`: `open`, `execve`, …; generic `syscall` events are named after the system
+    /// call they record (`mprotect`), as sysdig and Falco name them.
     pub fn name(&self) -> &'static str {
+        if self.kind <= 1 {
+            if let Some(id) = self.params.get(0).and_then(|b| match b {
+                [a, c] => Some(u64::from(u16::from_le_bytes([*a, *c]))),
+                _ => None,
+            }) {
+                return table::syscall_name(id).unwrap_or("<unknown>");
+            }
+        }
         self.info().name
     }
 

@@ -98,7 +98,7 @@ pub fn render_enum(out: &mut dyn fmt::Write, table: &[Flag], value: u64) -> fmt:
 
 macro_rules! table {
     ($id:ident, $kind:ident, [$(($n:literal, $v:expr)),* $(,)?]) => {
-        #[doc = concat!("The driver's `", stringify!($id), "` table.")]
+        #[doc = concat!("The driver's `", stringify!($id), "` name table.")]
         pub static $id: NameTable = NameTable {
             name: stringify!($id),
             kind: TableKind::$kind,
@@ -228,20 +228,20 @@ table!(
     ]
 );
 
-/// `PPM_CL_*` clone flags.
+/// `PPM_CL_*` clone flags the state machine uses ([`CLONE_FLAGS`] names them all).
 pub mod cl {
     /// Share the fd table.
     pub const CLONE_FILES: u32 = 1 << 0;
-    /// New user namespace... see the table for every name.
-    pub const CLONE_NEWUSER: u32 = 1 << 19;
-    /// New thread in the same thread group.
-    pub const CLONE_THREAD: u32 = 1 << 13;
     /// New pid namespace.
     pub const CLONE_NEWPID: u32 = 1 << 6;
+    /// New thread in the same thread group.
+    pub const CLONE_THREAD: u32 = 1 << 13;
+    /// New user namespace.
+    pub const CLONE_NEWUSER: u32 = 1 << 20;
     /// vfork.
-    pub const CLONE_VFORK: u32 = 1 << 24;
-    /// The child is in a pid namespace.
-    pub const CHILD_IN_PIDNS: u32 = 1 << 26;
+    pub const CLONE_VFORK: u32 = 1 << 27;
+    /// The child is not in the initial pid namespace.
+    pub const CHILD_IN_PIDNS: u32 = 1 << 29;
 }
 
 table!(
@@ -267,13 +267,13 @@ table!(
         ("CLONE_INVERTED", 1 << 16),
         ("NAME_CHANGED", 1 << 17),
         ("CLOSED", 1 << 18),
-        ("CLONE_NEWUSER", 1 << 19),
-        ("CLONE_CHILD_CLEARTID", 1 << 20),
-        ("CLONE_CHILD_SETTID", 1 << 21),
-        ("CLONE_SETTLS", 1 << 22),
-        ("CLONE_STOPPED", 1 << 23),
-        ("CLONE_VFORK", 1 << 24),
-        ("CLONE_NEWCGROUP", 1 << 25),
+        ("CLONE_NEWUSER", 1 << 20),
+        ("CLONE_CHILD_CLEARTID", 1 << 23),
+        ("CLONE_CHILD_SETTID", 1 << 24),
+        ("CLONE_SETTLS", 1 << 25),
+        ("CLONE_STOPPED", 1 << 26),
+        ("CLONE_VFORK", 1 << 27),
+        ("CLONE_NEWCGROUP", 1 << 28),
     ]
 );
 
@@ -389,18 +389,18 @@ table!(
         ("F_SETLEASE", 23),
         ("F_GETOWN_EX", 22),
         ("F_SETOWN_EX", 21),
-        ("F_GETSIG", 17),
-        ("F_SETSIG", 16),
-        ("F_GETOWN", 15),
-        ("F_SETOWN", 14),
-        ("F_SETLKW", 13),
-        ("F_SETLK", 12),
-        ("F_GETLK", 11),
-        ("F_SETFL", 9),
-        ("F_GETFL", 8),
-        ("F_SETFD", 7),
-        ("F_GETFD", 6),
-        ("F_DUPFD", 5),
+        ("F_GETSIG", 15),
+        ("F_SETSIG", 13),
+        ("F_GETOWN", 12),
+        ("F_SETOWN", 10),
+        ("F_SETLKW", 9),
+        ("F_SETLK", 8),
+        ("F_GETLK", 6),
+        ("F_SETFL", 5),
+        ("F_GETFL", 4),
+        ("F_SETFD", 3),
+        ("F_GETFD", 2),
+        ("F_DUPFD", 1),
         ("F_OFD_GETLK", 30),
         ("F_OFD_SETLK", 31),
         ("F_OFD_SETLKW", 32),
@@ -595,7 +595,7 @@ table!(
 table!(
     SEMGET_FLAGS,
     Flags,
-    [("IPC_EXCL", 1 << 0), ("IPC_CREAT", 1 << 1)]
+    [("IPC_EXCL", 1 << 12), ("IPC_CREAT", 1 << 13)]
 );
 
 table!(

@@ -34,7 +34,9 @@ pub mod source;
 pub mod state;
 pub mod table;
 
-pub use event::{Direction, Event, LenWidth, Params, SockAddr, SockTuple, Value};
+pub use event::{
+    Direction, Event, FLAG_INITIAL_STATE, LenWidth, Params, SockAddr, SockTuple, Value,
+};
 pub use source::{EventBuilder, EventSource, MemorySource, OwnedEvent, StateRecord, StateSink};
 pub use state::{
     ContainerInfo, FdInfo, FdKind, GroupInfo, Inspector, Interface, L4Proto, MachineInfo,

@@ -78,6 +78,7 @@ pub struct Inspector {
     cur_fd: Option<i64>,
     pending_close: Option<(i64, i64)>,
     pending_exit: Option<i64>,
+    failed_fd: Option<(i64, FdInfo)>,
     empty_fds: IdMap<i64, FdInfo>,
 }
 
@@ -275,7 +276,13 @@ impl Inspector {
     }
 
     /// The fd the last processed event is about (`fd.num`) and its info (`fd.*`), if any.
+    ///
+    /// For a failed open the fd is the (negative) result and the info describes the file
+    /// that could not be opened, as Falco's `fd.name` does for failed opens.
     pub fn event_fd(&self) -> Option<(i64, Option<&FdInfo>)> {
+        if let Some((fd, info)) = &self.failed_fd {
+            return Some((*fd, Some(info)));
+        }
         let fd = self.cur_fd?;
         Some((fd, self.fd(self.cur_tid, fd)))
     }
@@ -390,6 +397,7 @@ impl Inspector {
         self.flush_pending();
         self.cur_tid = evt.tid;
         self.cur_fd = None;
+        self.failed_fd = None;
         let info = evt.info();
         match evt.kind {
             ids::PROCINFO_E | ids::SCHEDSWITCH_6_E | ids::SCHEDSWITCH_1_E => return,
@@ -580,13 +588,20 @@ impl Inspector {
                 }
             }
             ids::CONNECT_X => {
-                // Connected, or in progress (EINPROGRESS).
-                if res == 0 || res == -115 {
-                    if let (Some(fd), Some(Value::SockTuple(t))) = (self.cur_fd, evt.arg("tuple")) {
-                        if let Some(info) =
-                            self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd))
-                        {
+                // IP sockets take their peer from a successful (or in-progress) connect;
+                // unix sockets name their path even when the connect failed.
+                if let (Some(fd), Some(Value::SockTuple(t))) = (self.cur_fd, evt.arg("tuple")) {
+                    let ok = res == 0 || res == -115;
+                    if let Some(info) = self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd)) {
+                        let unix = matches!(t, SockTuple::Unix { .. });
+                        if ok && !info.connected {
                             apply_tuple(info, &t);
+                            info.connected = true;
+                        } else if unix && !ok {
+                            // The event still names the path it tried.
+                            let mut tmp = info.clone();
+                            apply_tuple(&mut tmp, &t);
+                            self.failed_fd = Some((fd, tmp));
                         }
                     }
                 }
@@ -613,7 +628,7 @@ impl Inspector {
                 let is_dup = evt.kind == ids::DUP_X
                     || self
                         .with_enter(evt.tid, |e| {
-                            matches!(e.arg("cmd").and_then(|v| v.as_u64()), Some(5 | 26))
+                            matches!(e.arg("cmd").and_then(|v| v.as_u64()), Some(1 | 26))
                         })
                         .unwrap_or(false);
                 if is_dup && res >= 0 && matched {
@@ -729,7 +744,7 @@ impl Inspector {
             return;
         };
         if let Some(info) = self.process_fds_mut(evt.tid).and_then(|f| f.get_mut(&fd)) {
-            if info.name.is_empty() || info.kind == FdKind::Unknown {
+            if info.name.is_empty() && (info.kind == tuple.kind || info.kind == FdKind::Unknown) {
                 tuple.apply(info);
             }
         }
@@ -771,9 +786,6 @@ impl Inspector {
                 dirfd = dirfd.or(d);
             }
         }
-        if fd < 0 {
-            return;
-        }
         let flags = u32::try_from(flags.unwrap_or(0)).unwrap_or(0);
         let raw = name.unwrap_or_default();
         let path = if raw.starts_with('/') || evt.kind == ids::OPEN_BY_HANDLE_AT_X {
@@ -807,7 +819,11 @@ impl Inspector {
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(0);
         info.ino = evt.arg("ino").and_then(|v| v.as_u64()).unwrap_or(0);
-        self.add_fd(evt.tid, fd, info);
+        if fd < 0 {
+            self.failed_fd = Some((fd, info));
+        } else {
+            self.add_fd(evt.tid, fd, info);
+        }
     }
 
     fn on_execve_exit(&mut self, evt: &Event<'_>, res: i64, matched: bool) {
@@ -1129,6 +1145,16 @@ struct OwnedTuple {
     unix: (u64, u64),
 }
 
+/// The client address of a tuple: an unbound (unspecified) source talking to the loopback
+/// is the loopback, as sysdig reports it.
+fn client_ip(cip: IpAddr, sip: IpAddr) -> IpAddr {
+    if cip.is_unspecified() && sip.is_loopback() {
+        sip
+    } else {
+        cip
+    }
+}
+
 impl From<&SockTuple<'_>> for OwnedTuple {
     fn from(t: &SockTuple<'_>) -> Self {
         match *t {
@@ -1139,7 +1165,7 @@ impl From<&SockTuple<'_>> for OwnedTuple {
                 dport,
             } => OwnedTuple {
                 ends: Some(SocketEnds {
-                    cip: Some(sip.into()),
+                    cip: Some(client_ip(sip.into(), dip.into())),
                     cport: sport,
                     sip: Some(dip.into()),
                     sport: dport,
@@ -1155,7 +1181,7 @@ impl From<&SockTuple<'_>> for OwnedTuple {
                 dport,
             } => OwnedTuple {
                 ends: Some(SocketEnds {
-                    cip: Some(sip.into()),
+                    cip: Some(client_ip(sip.into(), dip.into())),
                     cport: sport,
                     sip: Some(dip.into()),
                     sport: dport,
@@ -1201,7 +1227,7 @@ fn apply_tuple(info: &mut FdInfo, t: &SockTuple<'_>) {
         SockTuple::Unix { source, dest, path } => {
             info.kind = FdKind::UnixSocket;
             info.unix_ends = (source, dest);
-            info.name = lossy(path);
+            info.name = format!("{source:x}->{dest:x} {}", String::from_utf8_lossy(path));
         }
         _ => OwnedTuple::from(t).apply(info),
     }

@@ -195,6 +195,9 @@ pub struct FdInfo {
     pub net: SocketEnds,
     /// Kernel pointers of unix sockets (source, destination).
     pub unix_ends: (u64, u64),
+    /// A connect on this socket succeeded (or is in progress): later connects keep the first
+    /// peer, as sysdig does.
+    pub connected: bool,
 }
 
 impl FdInfo {

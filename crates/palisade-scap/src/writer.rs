@@ -1,0 +1,158 @@
+//! A small capture writer: section header v1.2, machine info, optional process list, and
+//! EV_V2 event blocks — enough for sysdig to read, for tests and forensics exports.
+
+use std::io::{self, Write};
+
+use palisade_event::Event;
+use palisade_event::event::LenWidth;
+use palisade_event::state::ThreadInfo;
+
+use crate::blocks::ids;
+
+/// Writes a capture to `W`.
+#[derive(Debug)]
+pub struct ScapWriter<W: Write> {
+    out: W,
+    scratch: Vec<u8>,
+}
+
+fn pad4(v: &mut Vec<u8>) {
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+}
+
+fn str16(v: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len().min(usize::from(u16::MAX));
+    v.extend(u16::try_from(n).unwrap_or(u16::MAX).to_le_bytes());
+    v.extend(&s[..n]);
+}
+
+impl<W: Write> ScapWriter<W> {
+    /// Starts a capture: writes the section header and a machine info block for `hostname`.
+    pub fn new(mut out: W, hostname: &str, num_cpus: u32) -> io::Result<Self> {
+        let mut shb = Vec::new();
+        shb.extend(0x1A2B_3C4Du32.to_le_bytes());
+        shb.extend(1u16.to_le_bytes());
+        shb.extend(2u16.to_le_bytes());
+        shb.extend((-1i64).to_le_bytes());
+        write_block(&mut out, ids::SHB, &shb)?;
+        let mut mi = Vec::new();
+        mi.extend(num_cpus.to_le_bytes());
+        mi.extend(0u64.to_le_bytes());
+        mi.extend(0u64.to_le_bytes());
+        mi.extend(4096u64.to_le_bytes());
+        let mut host = [0u8; 128];
+        let h = hostname.as_bytes();
+        let n = h.len().min(127);
+        host[..n].copy_from_slice(&h[..n]);
+        mi.extend(host);
+        mi.extend(0u64.to_le_bytes());
+        write_block(&mut out, ids::MI, &mi)?;
+        Ok(ScapWriter {
+            out,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Writes a process list block (version 8 layout) for `threads`.
+    pub fn write_threads<'a>(
+        &mut self,
+        threads: impl IntoIterator<Item = &'a ThreadInfo>,
+    ) -> io::Result<()> {
+        let v = &mut self.scratch;
+        v.clear();
+        for t in threads {
+            v.extend(t.tid.to_le_bytes());
+            v.extend(t.pid.to_le_bytes());
+            v.extend(t.ptid.to_le_bytes());
+            v.extend(t.sid.to_le_bytes());
+            v.extend(t.pgid.to_le_bytes());
+            str16(v, t.comm.as_bytes());
+            str16(v, t.exe.as_bytes());
+            str16(v, t.exepath.as_bytes());
+            str16(v, &join_nul(&t.args));
+            str16(v, t.cwd.as_bytes());
+            v.extend(t.fdlimit.to_le_bytes());
+            v.extend(t.flags.to_le_bytes());
+            v.extend(t.uid.to_le_bytes());
+            v.extend(t.gid.to_le_bytes());
+            v.extend(t.vmsize_kb.to_le_bytes());
+            v.extend(t.vmrss_kb.to_le_bytes());
+            v.extend(t.vmswap_kb.to_le_bytes());
+            v.extend(0u64.to_le_bytes());
+            v.extend(0u64.to_le_bytes());
+            str16(v, &join_nul(&t.env));
+            v.extend(t.vtid.to_le_bytes());
+            v.extend(t.vpid.to_le_bytes());
+            let cg: Vec<String> = t.cgroups.iter().map(|(k, p)| format!("{k}={p}")).collect();
+            str16(v, &join_nul(&cg));
+            str16(v, t.root.as_bytes());
+        }
+        let body = std::mem::take(&mut self.scratch);
+        let res = write_block(&mut self.out, ids::PL_V8, &body);
+        self.scratch = body;
+        res
+    }
+
+    /// Writes one event as an EV_V2 block (EV_V2_LARGE when a parameter needs it).
+    pub fn write_event(&mut self, e: &Event<'_>) -> io::Result<()> {
+        let (lens, data, width) = e.params.raw_parts();
+        let n = e.params.len();
+        let large = width == LenWidth::U32;
+        let used: usize = (0..n)
+            .filter_map(|i| e.params.get(i))
+            .map(<[u8]>::len)
+            .sum();
+        let lens_len = if large { n * 4 } else { n * 2 };
+        let len = 26 + lens_len + used;
+        let v = &mut self.scratch;
+        v.clear();
+        v.extend(e.cpu.to_le_bytes());
+        v.extend(e.ts.to_le_bytes());
+        v.extend(e.tid.to_le_bytes());
+        v.extend(
+            u32::try_from(len)
+                .map_err(|_| io::Error::other("event too large"))?
+                .to_le_bytes(),
+        );
+        v.extend(e.kind.to_le_bytes());
+        v.extend(u32::try_from(n).unwrap_or(0).to_le_bytes());
+        v.extend(&lens[..lens_len.min(lens.len())]);
+        v.extend(&data[..used.min(data.len())]);
+        let body = std::mem::take(&mut self.scratch);
+        let res = write_block(
+            &mut self.out,
+            if large { ids::EV_V2_LARGE } else { ids::EV_V2 },
+            &body,
+        );
+        self.scratch = body;
+        res
+    }
+
+    /// Flushes and returns the output.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn join_nul(items: &[String]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for i in items {
+        v.extend(i.as_bytes());
+        v.push(0);
+    }
+    v
+}
+
+fn write_block(out: &mut impl Write, block_type: u32, body: &[u8]) -> io::Result<()> {
+    let mut padded = body.to_vec();
+    pad4(&mut padded);
+    let total =
+        u32::try_from(padded.len() + 12).map_err(|_| io::Error::other("block too large"))?;
+    out.write_all(&block_type.to_le_bytes())?;
+    out.write_all(&total.to_le_bytes())?;
+    out.write_all(&padded)?;
+    out.write_all(&total.to_le_bytes())
+}
