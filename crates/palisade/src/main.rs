@@ -44,6 +44,12 @@ impl GlobalOptions {
 enum Command {
     /// Check Falco-format rules files; print the field table.
     Rules(commands::rules::RulesArgs),
+    /// Kubernetes workload checks: scan, pss, advise, rules.
+    K8s(commands::k8s::K8sArgs),
+    /// Import, inspect and update the advisory database.
+    Db(commands::db::DbArgs),
+    /// Scan an image for vulnerable packages.
+    Scan(commands::scan::ScanArgs),
 }
 
 /// What a command concluded, mapped to the process exit status.
@@ -77,6 +83,9 @@ fn main() -> ExitCode {
     init_tracing(&cli.global);
     let result = match cli.command {
         Command::Rules(args) => commands::rules::run(args, &cli.global),
+        Command::K8s(args) => commands::k8s::run(args, &cli.global),
+        Command::Db(args) => commands::db::run(args, &cli.global),
+        Command::Scan(args) => commands::scan::run(args, &cli.global),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

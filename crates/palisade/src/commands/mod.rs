@@ -1,4 +1,7 @@
 //! One module per subcommand: each turns its arguments into a library call and writes the
 //! result.
 
+pub mod db;
+pub mod k8s;
 pub mod rules;
+pub mod scan;
