@@ -26,6 +26,26 @@ impl Num {
         self.0.is_empty()
     }
 
+    /// The number plus one.
+    pub(crate) fn succ(&self) -> Num {
+        let mut digits: Vec<u8> = self.0.bytes().collect();
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+        Num(String::from_utf8(digits).unwrap_or_default().into())
+    }
+
     /// The value, if it fits in a `u64`.
     pub(crate) fn to_u64(&self) -> Option<u64> {
         if self.0.is_empty() {
@@ -81,5 +101,8 @@ mod tests {
         assert_eq!(cmp_digits("0010", "10"), Ordering::Equal);
         assert_eq!(Num::from_digits("42").to_u64(), Some(42));
         assert_eq!(Num::zero().to_string(), "0");
+        assert_eq!(Num::zero().succ().to_string(), "1");
+        assert_eq!(Num::from_digits("199").succ().to_string(), "200");
+        assert_eq!(Num::from_digits("99").succ().to_string(), "100");
     }
 }

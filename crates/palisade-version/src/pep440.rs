@@ -1,5 +1,6 @@
 //! Python package versions (PEP 440) as the `packaging` library reads and orders them, and
-//! specifier sets such as `>=1.0,<2.0`, `~=1.4.2`, `==1.*`, `!=1.3.4`.
+//! specifier sets such as `>=1.0,<2.0`, `~=1.4.2`, `==1.*`, `!=1.3.4`, matched as `packaging` 26
+//! matches them (pre-releases included unless the caller excludes them).
 //!
 //! Strings that are not PEP 440 (`0.1-bulbasaur`, `2.0-beta_1`, …) still occur on PyPI and in
 //! advisories. They parse as *legacy* versions, ordered like `packaging`'s former
@@ -510,19 +511,38 @@ impl Specifier {
             Operator::NotEqual => !equal(item, spec),
             Operator::LessEqual => item.public() <= *spec,
             Operator::GreaterEqual => item.public() >= *spec,
-            Operator::Less => {
-                *item < *spec
-                    && !(!spec.is_prerelease()
-                        && item.is_prerelease()
-                        && item.base() == spec.base())
-            }
-            Operator::Greater => {
-                *item > *spec
-                    && !(!spec.is_postrelease()
-                        && item.is_postrelease()
-                        && item.base() == spec.base())
-                    && !(item.has_local() && item.base() == spec.base())
-            }
+            // `<V` and `>V` as `packaging` 26 bounds them: `<V` excludes V's pre-releases
+            // unless V is one; `>V` excludes V's post-releases and local versions.
+            Operator::Less => match spec.modern() {
+                Some(m) if !spec.is_prerelease() => {
+                    let mut bound = m.clone();
+                    bound.dev = Some(Num::zero());
+                    bound.local.clear();
+                    item.modern().is_some_and(|i| cmp_modern(i, &bound).is_lt())
+                }
+                _ => *item < *spec,
+            },
+            Operator::Greater => match (spec.modern(), item.modern()) {
+                (Some(s), Some(i)) if s.dev.is_some() || s.post.is_some() => {
+                    let mut bound = s.clone();
+                    bound.local.clear();
+                    if let Some(dev) = &s.dev {
+                        bound.dev = Some(dev.succ());
+                    } else if let Some(post) = &s.post {
+                        bound.post = Some(post.succ());
+                        bound.dev = Some(Num::zero());
+                    }
+                    cmp_modern(i, &bound).is_ge()
+                }
+                (Some(s), Some(i)) => {
+                    let same_family = i.epoch == s.epoch
+                        && i.release[..i.release_key] == s.release[..s.release_key]
+                        && i.pre == s.pre;
+                    cmp_modern(i, s).is_gt()
+                        && !(same_family && (i.post.is_some() || !i.local.is_empty()))
+                }
+                _ => false,
+            },
             Operator::Compatible => {
                 let split = version_split(&spec.to_string());
                 let mut prefix: Vec<String> = split
@@ -623,20 +643,25 @@ impl SpecifierSet {
         &self.specs
     }
 
-    /// `packaging`'s `SpecifierSet.contains(v)`: pre-releases match only when a clause names
-    /// one. Unparsable versions match nothing.
+    /// `packaging`'s `SpecifierSet.contains(v)` (release 26): pre-releases match like any other
+    /// version (PEP 440 accepts them when nothing else satisfies the set, and a single version
+    /// has no alternatives). Unparsable versions match nothing.
     pub fn contains(&self, v: &str) -> bool {
         Pep440Version::parse(v).is_ok_and(|v| self.contains_version(&v, None))
     }
 
-    /// Like [`SpecifierSet::contains`]; `prereleases` overrides the pre-release rule.
+    /// Like [`SpecifierSet::contains`]; `Some(false)` rejects pre-releases, as `pip` does when
+    /// choosing among candidates (pass [`SpecifierSet::names_prerelease`] for pip's rule).
     pub fn contains_version(&self, v: &Pep440Version, prereleases: Option<bool>) -> bool {
-        let pre =
-            prereleases.unwrap_or_else(|| self.specs.iter().any(Specifier::allows_prereleases));
-        if !pre && v.is_prerelease() {
+        if prereleases == Some(false) && v.is_prerelease() {
             return false;
         }
         self.specs.iter().all(|s| s.matches(v))
+    }
+
+    /// Whether a clause names a pre-release (`>=2.0b1`), which makes pip consider pre-releases.
+    pub fn names_prerelease(&self) -> bool {
+        self.specs.iter().any(Specifier::allows_prereleases)
     }
 }
 
@@ -723,8 +748,13 @@ mod tests {
         yes(">=1.0,<2.0", "1.5");
         no(">=1.0,<2.0", "2.0");
         no(">=1.0,<2.0", "2.0a1");
-        no(">=1.0,<2.0", "1.5a1");
+        yes(">=1.0,<2.0", "1.5a1");
         yes(">=1.0a1,<2.0", "1.5a1");
+        let set = SpecifierSet::parse(">=1.0,<2.0").unwrap();
+        let pre = Pep440Version::parse("1.5a1").unwrap();
+        assert!(!set.contains_version(&pre, Some(set.names_prerelease())));
+        let set = SpecifierSet::parse(">=1.0a1,<2.0").unwrap();
+        assert!(set.contains_version(&pre, Some(set.names_prerelease())));
         yes("~=2.2", "2.9");
         no("~=2.2", "3.0");
         yes("~=1.4.5", "1.4.9");
@@ -738,7 +768,12 @@ mod tests {
         no("==1.0+other", "1.0+local.1");
         no(">1.7", "1.7.post1");
         yes(">1.7.post1", "1.7.post2");
+        yes(">1.7.post1", "1.7.post2.dev0");
+        no(">1.7.post1", "1.7.post1+local");
+        yes(">1.7.post1", "1.7.post2.dev1");
+        yes(">1.0.dev3", "1.0.dev4");
         no("<1.7", "1.7rc1");
+        yes("<1.7.post1", "1.7rc1");
         yes("<=1.7", "1.7+local");
         no(">1.7", "1.7+local");
         yes("===1.0", "1.0");
