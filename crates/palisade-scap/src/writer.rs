@@ -47,7 +47,8 @@ impl<W: Write> ScapWriter<W> {
         let n = h.len().min(127);
         host[..n].copy_from_slice(&h[..n]);
         mi.extend(host);
-        mi.extend(0u64.to_le_bytes());
+        // Three reserved 64-bit words, as libscap writes them.
+        mi.extend([0u8; 24]);
         write_block(&mut out, ids::MI, &mi)?;
         Ok(ScapWriter {
             out,

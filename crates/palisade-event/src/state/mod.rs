@@ -79,6 +79,7 @@ pub struct Inspector {
     pending_close: Option<(i64, i64)>,
     pending_exit: Option<i64>,
     failed_fd: Option<(i64, FdInfo)>,
+    server_ports: std::collections::HashSet<u16>,
     empty_fds: IdMap<i64, FdInfo>,
 }
 
@@ -102,7 +103,19 @@ impl StateSink for Inspector {
                 }
                 self.insert_thread(t);
             }
-            StateRecord::Fd { pid, fd, info } => {
+            StateRecord::Fd { pid, fd, mut info } => {
+                // A capture's fd table records sockets as local->remote; the client side comes
+                // first when the local port is one a process of the table listens on.
+                if info.kind.is_ip_socket() {
+                    if info.net.listening {
+                        self.server_ports.insert(info.net.sport);
+                    } else if self.server_ports.contains(&info.net.cport) {
+                        let n = &mut info.net;
+                        std::mem::swap(&mut n.cip, &mut n.sip);
+                        std::mem::swap(&mut n.cport, &mut n.sport);
+                        info.name = ip_name(&info.net);
+                    }
+                }
                 let max = self.limits.max_fds_per_process;
                 let t = self
                     .threads
@@ -438,8 +451,14 @@ impl Inspector {
                 .threads
                 .get(&evt.tid)
                 .is_some_and(|t| t.last.valid && t.last.kind.wrapping_add(1) == evt.kind);
-            if info.flags & EF_USES_FD != 0 && matched {
-                self.cur_fd = self.threads.get(&evt.tid).map(|t| t.last.fd);
+            // Like sysdig, an exit uses the fd of the thread's last fd-using enter even when
+            // that enter was not recorded (0 for a thread never seen entering one).
+            if info.flags & EF_USES_FD != 0 {
+                self.cur_fd = self
+                    .threads
+                    .get(&evt.tid)
+                    .map(|t| t.last.fd)
+                    .filter(|&fd| fd != -1);
             }
             self.on_exit(evt, matched);
             if let Some(t) = self.threads.get_mut(&evt.tid) {
