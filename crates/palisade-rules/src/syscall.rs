@@ -138,6 +138,10 @@ impl<'a> SyscallEvent<'a> {
         Some((v, info.format))
     }
 
+    fn is_socket_enter(&self) -> bool {
+        matches!(self.evt.name(), "socket" | "accept" | "accept4")
+    }
+
     /// The local end is the server's for server-side sockets.
     fn is_server(&self, fi: &FdInfo) -> bool {
         if fi.net.listening {
@@ -426,12 +430,17 @@ impl<'a> FieldSource for SyscallEvent<'a> {
             }
             FdNum => one(self.fd().map(|(n, _)| Val::Num(n)), f),
             FdType => one(self.fdinfo().map(|i| Val::Str(i.kind.name().as_bytes())), f),
-            FdTypechar => {
-                let Some(i) = self.fdinfo() else { return false };
-                let mut b = [0u8; 4];
-                let s = i.kind.typechar().encode_utf8(&mut b);
-                f(Val::Str(s.as_bytes()))
-            }
+            FdTypechar => match self.fdinfo() {
+                Some(i) => {
+                    let mut b = [0u8; 4];
+                    let s = i.kind.typechar().encode_utf8(&mut b);
+                    f(Val::Str(s.as_bytes()))
+                }
+                // sysdig reports `4` for the socket a `socket` or `accept` event creates before
+                // it has one (and when it failed), whatever its domain.
+                None if self.is_socket_enter() => f(Val::Str(b"4")),
+                None => false,
+            },
             FdTypes => {
                 let Some(t) = self.thread() else { return false };
                 let fds = self.insp.fds(t.tid);
@@ -529,7 +538,12 @@ impl<'a> FieldSource for SyscallEvent<'a> {
                 f(Val::Num(i64::from(port)))
             }
             FdL4proto => {
-                let Some(i) = self.fdinfo().filter(|i| i.kind.is_ip_socket()) else {
+                // Known once an end has an address and port, as sysdig reports it.
+                let Some(i) = self.fdinfo().filter(|i| {
+                    i.kind.is_ip_socket()
+                        && ((i.net.sip.is_some() && i.net.sport != 0)
+                            || (i.net.cip.is_some() && i.net.cport != 0))
+                }) else {
                     return false;
                 };
                 f(Val::Str(i.net.l4proto.name().as_bytes()))
