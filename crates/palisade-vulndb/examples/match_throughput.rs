@@ -15,9 +15,16 @@ use palisade_vulndb::store::Db;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let db_path = args.next().ok_or("usage: match_throughput DB [N]")?;
-    let n: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(100_000);
+    let n: usize = args
+        .next()
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let db = Db::open_read_only(db_path.as_ref())?;
-    let conn = rusqlite::Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = rusqlite::Connection::open_with_flags(
+        &db_path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
     let mut names: Vec<(String, String)> = conn
         .prepare("SELECT DISTINCT ecosystem, name FROM affected WHERE ecosystem IN ('PyPI','npm','crates.io','Go','Debian:12') ORDER BY name")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -61,7 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             found_by: "synthetic".into(),
         });
     }
-    let distro = Distro { id: "debian".into(), version_id: "12".into(), ..Distro::default() };
+    let distro = Distro {
+        id: "debian".into(),
+        version_id: "12".into(),
+        ..Distro::default()
+    };
     let start = Instant::now();
     let report = match_packages(&packages, Some(&distro), &db, &MatchConfig::default())?;
     let secs = start.elapsed().as_secs_f64();

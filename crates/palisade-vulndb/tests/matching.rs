@@ -33,6 +33,20 @@ fn db_with(feeds: &[&str]) -> Db {
     db
 }
 
+/// The Debian changelog feed, imported once into a file that every test opens read-only.
+fn debcl() -> Db {
+    static PATH: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = PATH.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("debcl.sqlite");
+        let mut db = Db::open(&path).unwrap();
+        let feed = vulndata("debian12-changelog-osv.tar.gz");
+        import_path(&mut db, &feed, "debcl", Limits::default()).unwrap();
+        (dir, path)
+    });
+    Db::open_read_only(path).unwrap()
+}
+
 /// Catalogs a root filesystem holding only the saved dpkg status of bookworm-minbase.
 fn bookworm_minbase() -> (Vec<Package>, Option<Distro>) {
     let root = tempfile::tempdir().unwrap();
@@ -74,7 +88,7 @@ fn rows(report: &MatchReport) -> Vec<String> {
 
 #[test]
 fn bookworm_minbase_gives_exactly_the_expected_findings() {
-    let db = db_with(&["debian12-changelog-osv.tar.gz"]);
+    let db = debcl();
     let (packages, distro) = bookworm_minbase();
     assert_eq!(packages.len(), 88);
     assert_eq!(
@@ -167,4 +181,123 @@ fn language_packages_match_pypi_npm_and_rustsec() {
     assert!(ids("smallvec", "1.13.2").is_empty());
     assert_eq!(ids("time", "0.1.43"), ["RUSTSEC-2020-0071"]);
     insta::assert_debug_snapshot!((ids("lodash", "4.17.15"), ids("minimist", "1.2.0")));
+}
+
+#[test]
+fn ignore_rules_vex_and_unfixed_filter_and_say_why() {
+    let db = debcl();
+    let mut tracker = Db::in_memory().unwrap();
+    let fixture = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/debian-tracker.json"
+    ));
+    import_path(&mut tracker, fixture, "tracker", Limits::default()).unwrap();
+    let (packages, distro) = bookworm_minbase();
+    let today = palisade_vulndb::time::parse_date("2026-11-25").unwrap();
+    let rules = palisade_vulndb::ignore::parse(
+        "ignore.toml",
+        r#"
+[[ignore]]
+id = "CVE-2026-109518"
+package = "apt"
+expires = "2027-01-31"
+reason = "apt is not run in the container"
+
+[[ignore]]
+id = "DEBCL-CVE-2026-8376"
+expires = "2026-01-01"
+reason = "expired"
+"#,
+    )
+    .unwrap();
+    let vex = palisade_vulndb::vex::parse(
+        "vex.json",
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+            {"vulnerability": {"name": "CVE-2026-7010"},
+             "products": [{"@id": "pkg:oci/bookworm-minbase", "subcomponents": [{"@id": "pkg:deb/debian/perl-base"}]}],
+             "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+            {"vulnerability": {"name": "CVE-2026-7017"}, "products": [{"@id": "pkg:deb/debian/perl-base"}],
+             "status": "affected"}]}"#,
+    )
+    .unwrap();
+    let config = MatchConfig {
+        ignore_rules: rules,
+        vex,
+        today,
+        ..MatchConfig::default()
+    };
+    let report = match_packages(&packages, distro.as_ref(), &db, &config).unwrap();
+    // The apt rule names the source package, so it covers apt and libapt-pkg6.0; perl's
+    // CVE-2026-7010 is not_affected by VEX; the expired rule no longer applies.
+    assert_eq!(report.findings.len(), 15);
+    let reasons: Vec<String> = report
+        .suppressed
+        .iter()
+        .map(|s| format!("{} {} {}", s.finding.package.name, s.finding.id, s.reason))
+        .collect();
+    insta::assert_debug_snapshot!(reasons);
+    assert_eq!(report.expired_ignores.len(), 1);
+    assert_eq!(report.expired_ignores[0].id, "DEBCL-CVE-2026-8376");
+
+    // The tracker fixture: zlib's open issues are unfixed; --ignore-unfixed leaves them out.
+    let all = match_packages(
+        &packages,
+        distro.as_ref(),
+        &tracker,
+        &MatchConfig::default(),
+    )
+    .unwrap();
+    let unfixed = all
+        .findings
+        .iter()
+        .filter(|f| f.fixed_versions.is_empty())
+        .count();
+    assert!(unfixed >= 2, "{:#?}", all.findings);
+    let fixed_only = MatchConfig {
+        ignore_unfixed: true,
+        ..MatchConfig::default()
+    };
+    let some = match_packages(&packages, distro.as_ref(), &tracker, &fixed_only).unwrap();
+    assert_eq!(some.unfixed_ignored, unfixed);
+    assert!(some.findings.iter().all(|f| !f.fixed_versions.is_empty()));
+    // Debian's urgency is the severity when there is no CVSS vector.
+    let apt = some
+        .findings
+        .iter()
+        .find(|f| f.package.name == "apt")
+        .unwrap();
+    assert_eq!(apt.severity, palisade_core::Severity::Medium);
+}
+
+#[test]
+fn aliases_merge_across_feeds() {
+    let db = debcl();
+    let mut both = Db::in_memory().unwrap();
+    let p = vulndata("debian12-changelog-osv.tar.gz");
+    import_path(&mut both, &p, "debcl", Limits::default()).unwrap();
+    let fixture = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/debian-tracker.json"
+    ));
+    import_path(&mut both, fixture, "tracker", Limits::default()).unwrap();
+    let (packages, distro) = bookworm_minbase();
+    let one = match_packages(&packages, distro.as_ref(), &db, &MatchConfig::default()).unwrap();
+    let two = match_packages(&packages, distro.as_ref(), &both, &MatchConfig::default()).unwrap();
+    let apt = two
+        .findings
+        .iter()
+        .find(|f| f.package.name == "apt" && f.id == "DEBCL-CVE-2026-109518")
+        .unwrap();
+    assert_eq!(
+        apt.advisories,
+        ["DEBCL-CVE-2026-109518", "DEBIAN-CVE-2026-109518"]
+    );
+    assert_eq!(apt.aliases, ["CVE-2026-109518"]);
+    // The merged finding is counted once; only the tracker's unfixed zlib issues are new.
+    let zlib = two
+        .findings
+        .iter()
+        .filter(|f| f.package.matched_name == "zlib")
+        .count();
+    assert_eq!(two.findings.len(), one.findings.len() + zlib);
 }

@@ -145,7 +145,11 @@ fn import(
             summary.diagnostics.len(),
             t.elapsed().as_secs_f64()
         )?;
-        for d in summary.diagnostics.iter().take(if show_diagnostics { usize::MAX } else { 5 }) {
+        for d in summary
+            .diagnostics
+            .iter()
+            .take(if show_diagnostics { usize::MAX } else { 5 })
+        {
             writeln!(out, "  {}: {}", d.location, d.message)?;
         }
         if !show_diagnostics && summary.diagnostics.len() > 5 {
@@ -179,7 +183,13 @@ fn status(path: &Path, json: bool) -> anyhow::Result<Outcome> {
     }
     let now = palisade_vulndb::time::now();
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    writeln!(out, "database: {} ({:.1} MB, schema {})", path.display(), size as f64 / 1e6, info.schema_version)?;
+    writeln!(
+        out,
+        "database: {} ({:.1} MB, schema {})",
+        path.display(),
+        size as f64 / 1e6,
+        info.schema_version
+    )?;
     writeln!(
         out,
         "built:    {} ({} ago)",

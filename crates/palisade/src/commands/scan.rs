@@ -64,9 +64,10 @@ pub fn run(args: ScanArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
     for path in &args.vex {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading VEX document {}", path.display()))?;
-        config
-            .vex
-            .extend(palisade_vulndb::vex::parse(&path.display().to_string(), &text)?);
+        config.vex.extend(palisade_vulndb::vex::parse(
+            &path.display().to_string(),
+            &text,
+        )?);
     }
 
     let reference: ImageRef = args.image.parse()?;
