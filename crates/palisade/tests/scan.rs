@@ -1,0 +1,105 @@
+//! `palisade db import` and `palisade scan` end to end, on the saved bookworm-minbase status.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared() -> PathBuf {
+    std::env::var_os("PALISADE_SHARED").map_or_else(
+        || Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).to_owned(),
+        PathBuf::from,
+    )
+}
+
+fn palisade(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .env_remove("PALISADE_DB")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn import_then_scan_in_every_format() {
+    let vulndata = shared().join("vulndata");
+    let feed = vulndata.join("debian12-changelog-osv.tar.gz");
+    assert!(
+        feed.exists(),
+        "{} is missing: ../shared must sit beside the repository",
+        feed.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let db = db.to_str().unwrap();
+    let out = palisade(&["db", "--db", db, "import", feed.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let root = dir.path().join("rootfs");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::copy(
+        vulndata.join("bookworm-minbase.dpkg-status"),
+        root.join("var/lib/dpkg/status"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+    )
+    .unwrap();
+    let image = format!("dir:{}", root.display());
+
+    let out = palisade(&["scan", "--db", db, "-f", "json", &image]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "palisade.scan/v1");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        report["database"]["sources"][0]["name"],
+        "debian12-changelog-osv"
+    );
+    assert!(report["database"]["built_at"].as_i64().unwrap() > 0);
+
+    for format in ["sarif", "cyclonedx"] {
+        let out = palisade(&["scan", "--db", db, "-f", format, &image]);
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v.is_object(), "{format}");
+    }
+    let out = palisade(&["scan", "--db", db, &image]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("perl-base") && table.contains("5.36.0-7+deb12u4"),
+        "{table}"
+    );
+
+    // Findings are UNKNOWN severity (the feed has none): --fail-on unknown fails, high does not.
+    assert_eq!(
+        palisade(&["scan", "--db", db, "--fail-on", "unknown", &image])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        palisade(&["scan", "--db", db, "--fail-on", "high", &image])
+            .status
+            .code(),
+        Some(0)
+    );
+    // A missing database is an error (2) that says what to do.
+    let out = palisade(&["scan", "--db", "/nonexistent/db.sqlite", &image]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("palisade db import"));
+
+    let out = palisade(&["db", "--db", db, "status"]);
+    let status = String::from_utf8(out.stdout).unwrap();
+    assert!(status.contains("Debian:12  18718"), "{status}");
+}
