@@ -270,3 +270,40 @@ pub fn package(ecosystem: Ecosystem, name: &str, version: &str, purl: String) ->
 pub fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(path: &str, size: u64, content: &[u8]) -> Option<FileResult> {
+        let visitor = Visitor {
+            catalogers: all_catalogers(),
+        };
+        let file = FileEntry {
+            path,
+            size,
+            mode: 0o755,
+        };
+        visitor.visit(&file, &mut &content[..])
+    }
+
+    #[test]
+    fn sniffing_drops_files_before_the_size_check() {
+        // A huge script where executables are looked for: not an executable, not a problem.
+        assert!(visit("/usr/bin/setup", 1 << 40, b"#!/bin/sh\necho hi\n").is_none());
+        // A huge executable: each executable cataloger reports it skipped.
+        let result = visit("/usr/bin/app", 1 << 40, b"\x7fELF\x02\x01\x01\0").unwrap();
+        let mut skipped: Vec<&str> = result.diagnostics.iter().map(|(c, _)| c.as_str()).collect();
+        skipped.sort_unstable();
+        assert_eq!(skipped, ["go-binary", "rust-auditable-binary"]);
+        assert!(
+            result.diagnostics[0]
+                .1
+                .starts_with("skipped: 1099511627776 bytes")
+        );
+        // Files shorter than the sniffed head are read whole.
+        let result = visit("/app/requirements.txt", 9, b"a==1.0\nb\n").unwrap();
+        assert_eq!(result.packages.len(), 1);
+        assert_eq!(result.packages[0].found_by, "python-requirements");
+    }
+}
