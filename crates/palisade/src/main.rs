@@ -2,7 +2,9 @@
 //! maps the outcome to an exit status (0 clean, 1 findings or policy failure, 2 error).
 
 mod commands;
+mod image_args;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -42,8 +44,12 @@ impl GlobalOptions {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// List the packages inside an image (table, JSON, CycloneDX, SPDX).
+    Sbom(commands::sbom::SbomArgs),
     /// Check Falco-format rules files; print the field table.
     Rules(commands::rules::RulesArgs),
+    /// Replay events (scap captures, Kubernetes audit logs or webhook) through rules and alert.
+    Detect(commands::detect::DetectArgs),
     /// Kubernetes workload checks: scan, pss, advise, rules.
     K8s(commands::k8s::K8sArgs),
     /// Import, inspect and update the advisory database.
@@ -82,7 +88,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli.global);
     let result = match cli.command {
+        Command::Sbom(args) => commands::sbom::run(args, &cli.global),
         Command::Rules(args) => commands::rules::run(args, &cli.global),
+        Command::Detect(args) => commands::detect::run(args, &cli.global),
         Command::K8s(args) => commands::k8s::run(args, &cli.global),
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),

@@ -3,5 +3,7 @@
 
 pub mod db;
 pub mod k8s;
+pub mod detect;
 pub mod rules;
+pub mod sbom;
 pub mod scan;

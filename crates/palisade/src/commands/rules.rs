@@ -70,8 +70,11 @@ pub fn run(args: RulesArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> 
             no_warnings,
         } => {
             let set = ruleset::load(&read_rules(&files)?);
+            let (_, more) =
+                palisade_rules::Engine::new(&set, &palisade_rules::syscall::SyscallTable);
             let mut out = output::writer(None)?;
-            let diags = set.diagnostics.clone();
+            let mut diags = set.diagnostics.clone();
+            diags.extend(more);
             let (mut errors, mut warnings) = (0, 0);
             for d in &diags {
                 match d.level {
