@@ -38,6 +38,9 @@ pub struct DetectArgs {
     /// Parse and rebuild state only, evaluating nothing (to measure what evaluation costs).
     #[arg(long, conflicts_with_all = ["rules", "filter"])]
     no_rules: bool,
+    /// Evaluate rules on system-call enter events too (by default only exit events, like Falco).
+    #[arg(long)]
+    enter_events: bool,
     /// Write alerts as JSON lines (Falco's json_output format).
     #[arg(long)]
     json: bool,
@@ -300,6 +303,11 @@ fn replay<S: EventSource>(
                 sinks.alerts += 1;
                 writeln!(sinks.out, "{}", evt.num)?;
             }
+            continue;
+        }
+        // Like Falco, rules see the exit half of each system call (where results and new
+        // descriptors are known) unless asked otherwise.
+        if !args.enter_events && evt.direction() == palisade_event::Direction::Enter {
             continue;
         }
         hits.clear();
