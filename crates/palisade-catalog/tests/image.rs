@@ -172,6 +172,7 @@ fn every_cataloger_in_its_layer() {
         ("yarn-lock", "js-tokens", "4.0.0", 1),
         ("yarn-lock", "lodash", "3.10.1", 1),
         ("yarn-lock", "lodash", "4.17.21", 1),
+        ("yarn-lock", "string-width", "4.2.3", 1),
     ];
     let mut expected: Vec<(String, String, String, usize)> = expected
         .iter()

@@ -12,11 +12,18 @@ use crate::{Cataloger, file_name, package};
 #[derive(Debug)]
 pub struct YarnLock;
 
-/// The package name of a descriptor such as `"@babel/core@npm:^7.0.0"` or `lodash@^4`.
+/// The package name of a descriptor such as `"@babel/core@npm:^7.0.0"` or `lodash@^4`; for
+/// an alias (`string-width-cjs@npm:string-width@^4.2.0`), the name of the real package.
 fn descriptor_name(descriptor: &str) -> Option<&str> {
     let descriptor = descriptor.trim().trim_matches('"').trim();
     let at = descriptor.get(1..)?.find('@')? + 1;
-    descriptor.get(..at).filter(|n| !n.is_empty())
+    let (name, rest) = (descriptor.get(..at)?, descriptor.get(at + 1..)?);
+    if let Some(target) = rest.strip_prefix("npm:") {
+        if let Some(at) = target.get(1..).and_then(|t| t.find('@')) {
+            return target.get(..at + 1).filter(|n| !n.is_empty());
+        }
+    }
+    Some(name).filter(|n| !n.is_empty())
 }
 
 /// Whether a descriptor points at something local rather than a registry package.
@@ -85,8 +92,12 @@ impl Cataloger for YarnLock {
             } else if let Some(v) = field.strip_prefix("version ") {
                 *version = Some(unquote(v));
             } else if let Some(r) = field.strip_prefix("resolution:") {
-                if is_local(unquote(r)) {
+                let resolution = unquote(r);
+                if is_local(resolution) {
                     *name = None;
+                } else if name.is_some() {
+                    // What was installed, whatever the descriptor asked for.
+                    *name = descriptor_name(resolution).or(*name);
                 }
             }
         }
@@ -137,6 +148,7 @@ mod tests {
                 "pkg:npm/js-tokens@4.0.0",
                 "pkg:npm/lodash@4.17.21",
                 "pkg:npm/lodash@3.10.1",
+                "pkg:npm/string-width@4.2.3",
             ]
         );
     }
@@ -149,8 +161,20 @@ mod tests {
                 "pkg:npm/%40babel/code-frame@7.12.13",
                 "pkg:npm/js-tokens@4.0.0",
                 "pkg:npm/lodash@4.17.21",
+                "pkg:npm/string-width@4.2.3",
             ]
         );
+    }
+
+    #[test]
+    fn aliases_name_the_real_package() {
+        assert_eq!(descriptor_name("\"@a/b@npm:^1\""), Some("@a/b"));
+        assert_eq!(
+            descriptor_name("x-cjs@npm:@scope/x@^4.2.0"),
+            Some("@scope/x")
+        );
+        assert_eq!(descriptor_name("lodash@^4"), Some("lodash"));
+        assert_eq!(descriptor_name("@a"), None);
     }
 
     #[test]
