@@ -176,6 +176,34 @@ fn components(path: &str) -> impl DoubleEndedIterator<Item = &str> {
     path.split('/').filter(|p| !p.is_empty() && *p != ".")
 }
 
+/// Tar streams may omit directory entries: make every ancestor of `path` a directory node.
+fn insert_parents(map: &mut BTreeMap<String, Node>, path: &str, layer: usize) {
+    let mut end = path.len();
+    while let Some(i) = path[..end].rfind('/') {
+        if i == 0 {
+            break;
+        }
+        let parent = &path[..i];
+        match map.get(parent) {
+            Some(n) if n.kind == NodeKind::Dir => break,
+            // A symlinked directory (`/bin -> usr/bin`) stays a symlink.
+            Some(n) if matches!(n.kind, NodeKind::Symlink(_)) => break,
+            _ => {
+                map.insert(
+                    parent.to_owned(),
+                    Node {
+                        kind: NodeKind::Dir,
+                        layer,
+                        size: 0,
+                        mode: 0o755,
+                    },
+                );
+            }
+        }
+        end = i;
+    }
+}
+
 /// Removes `dir`'s descendants (not `dir` itself).
 fn remove_descendants(map: &mut BTreeMap<String, Node>, dir: &str) {
     let prefix = if dir == "/" {
@@ -281,6 +309,7 @@ impl Image {
                 if e.kind != NodeKind::Dir {
                     remove_descendants(&mut map, &e.path);
                 }
+                insert_parents(&mut map, &e.path, i);
                 map.insert(
                     e.path,
                     Node {
