@@ -227,3 +227,112 @@ fn sysdig_accepts_written_captures() {
         ]
     );
 }
+
+#[test]
+fn large_and_flagged_event_blocks() {
+    // A container event with 32-bit parameter lengths (EV_V2_LARGE), written and read back.
+    let json = format!(
+        r#"{{"container":{{"id":"abcdef012345","name":"big","image":"x","env":["{}"]}}}}"#,
+        "A".repeat(70_000)
+    );
+    let mut data = json.into_bytes();
+    data.push(0);
+    let big = OwnedEvent {
+        ts: 5,
+        tid: -1,
+        cpu: 0,
+        kind: ids::CONTAINER_JSON_2_E,
+        flags: 0,
+        lens: u32::try_from(data.len())
+            .expect("fits")
+            .to_le_bytes()
+            .to_vec(),
+        data,
+        wide: true,
+    };
+    let mut w = ScapWriter::new(Vec::new(), "h", 1).expect("writer");
+    w.write_event(&big.as_event(1)).expect("write");
+    let mut bytes = w.finish().expect("finish");
+
+    // A flagged v2 block (EVF_V2): cpu, 32-bit flags, then the event.
+    let ev = EventBuilder::new(ids::CLOSE_E).tid(9).ts(6).i64(3).build();
+    let mut body = Vec::new();
+    body.extend(1u16.to_le_bytes());
+    body.extend(0x10u32.to_le_bytes());
+    body.extend(ev.ts.to_le_bytes());
+    body.extend(ev.tid.to_le_bytes());
+    body.extend((26u32 + 2 + 8).to_le_bytes());
+    body.extend(ev.kind.to_le_bytes());
+    body.extend(1u32.to_le_bytes());
+    body.extend(&ev.lens);
+    body.extend(&ev.data);
+    while body.len() % 4 != 0 {
+        body.push(0);
+    }
+    let total = u32::try_from(body.len() + 12).expect("fits");
+    bytes.extend(0x217u32.to_le_bytes());
+    bytes.extend(total.to_le_bytes());
+    bytes.extend(&body);
+    bytes.extend(total.to_le_bytes());
+
+    let mut r = from_bytes(bytes);
+    let mut state = Inspector::new();
+    let e = r.next_event(&mut state).expect("ok").expect("large event");
+    assert_eq!(e.name(), "container");
+    assert_eq!(e.params.get(0).map(<[u8]>::len), Some(big.data.len()));
+    state.process(&e);
+    assert_eq!(
+        state.container("abcdef012345").map(|c| c.name.as_str()),
+        Some("big")
+    );
+    let e = r
+        .next_event(&mut state)
+        .expect("ok")
+        .expect("flagged event");
+    assert_eq!(
+        (e.name(), e.cpu, e.flags, e.fd_arg()),
+        ("close", 1, 0x10, Some(3))
+    );
+    assert!(r.next_event(&mut state).expect("clean end").is_none());
+}
+
+#[test]
+fn corrupted_captures_never_panic() {
+    let bytes =
+        std::fs::read(shared().join("scap/test_ipv6_client.raw.scap")).expect("sample capture");
+    // A deterministic xorshift drives the corruptions.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..300 {
+        let mut b = bytes.clone();
+        for _ in 0..(next() % 8 + 1) {
+            let i = (next() % b.len() as u64) as usize;
+            b[i] = (next() & 0xff) as u8;
+        }
+        if next() % 4 == 0 {
+            let cut = (next() % b.len() as u64) as usize;
+            b.truncate(cut);
+        }
+        let Ok(r) = ScapReader::from_read(Cursor::new(b), "corrupt.scap") else {
+            continue;
+        };
+        let mut r = r.with_max_block(1 << 20);
+        let mut state = Inspector::new();
+        let mut s = String::new();
+        while let Ok(Some(e)) = r.next_event(&mut state) {
+            state.process(&e);
+            s.clear();
+            for i in 0..e.nparams() {
+                if let Some((info, v)) = e.param(i) {
+                    s.push_str(&v.display(info.format).to_string());
+                }
+            }
+            let _ = e.name();
+        }
+    }
+}
