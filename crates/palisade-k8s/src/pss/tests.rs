@@ -178,3 +178,8 @@ fn versions_parse() {
     assert_eq!("v1.99".parse::<Version>().unwrap().minor(), LATEST_MINOR);
     assert!("v2.0".parse::<Version>().is_err());
 }
+
+#[test]
+fn check_table_snapshot() {
+    insta::assert_snapshot!(checks_markdown());
+}

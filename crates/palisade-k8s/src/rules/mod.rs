@@ -260,4 +260,9 @@ mod tests {
     fn rule_table_snapshot() {
         insta::assert_snapshot!(table());
     }
+
+    #[test]
+    fn rule_docs_snapshot() {
+        insta::assert_snapshot!(markdown());
+    }
 }
