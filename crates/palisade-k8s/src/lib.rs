@@ -88,7 +88,9 @@ pub fn scan(manifests: &Manifests) -> ScanReport {
                     continue;
                 }
                 evaluated.push(rule.id);
-                findings.extend(rule.check(obj).into_iter().map(|h| Finding {
+                let mut hits = Vec::new();
+                (rule.check)(obj, &mut hits);
+                findings.extend(hits.into_iter().map(|h| Finding {
                     rule: rule.id,
                     name: rule.name,
                     severity: rule.severity,
