@@ -284,9 +284,12 @@ fn replay<S: EventSource>(
     let fallback_host = args.hostname.clone().unwrap_or_else(local_hostname);
     while let Some(evt) = src.next_event(&mut insp)? {
         insp.process(&evt);
-        events += 1;
         // Process-table snapshots and internal events are state, not activity.
-        if args.no_rules || evt.is_initial_state() || evt.info().category == Category::Internal {
+        if evt.is_initial_state() || evt.info().category == Category::Internal {
+            continue;
+        }
+        events += 1;
+        if args.no_rules {
             continue;
         }
         let host = match (&args.hostname, insp.machine()) {
