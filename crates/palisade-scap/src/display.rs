@@ -29,9 +29,35 @@ pub fn write_line(out: &mut String, evt: &Event<'_>, state: &Inspector) {
     }
     out.push(' ');
     match state.event_fd() {
-        Some((_, Some(fd))) => out.push_str(&fd.name),
+        // Names recorded from /proc may end with a newline sysdig does not print.
+        Some((_, Some(fd))) => out.push_str(fd.name.trim_end_matches('\n')),
         // sysdig names the fd of an exit event that uses one even when it knows nothing of it.
         _ if evt.direction() == Direction::Exit && evt.info().flags & EF_USES_FD != 0 => {}
         _ => out.push_str("<NA>"),
     }
+}
+
+/// Appends ` container.id container.image user.name` as sysdig prints them (`host` outside
+/// containers, `<NA>` when unknown).
+pub fn write_context(out: &mut String, evt: &Event<'_>, state: &Inspector) {
+    let t = state.thread(evt.tid);
+    out.push(' ');
+    out.push_str(t.map_or("<NA>", |t| {
+        if t.container_id.is_empty() {
+            "host"
+        } else {
+            t.container_id.as_str()
+        }
+    }));
+    out.push(' ');
+    out.push_str(
+        state
+            .thread_container(evt.tid)
+            .map_or("<NA>", |c| c.image.as_str()),
+    );
+    out.push(' ');
+    out.push_str(
+        t.and_then(|t| state.user(t.uid))
+            .map_or("<NA>", |u| u.name.as_str()),
+    );
 }

@@ -1,5 +1,6 @@
 //! Every sample capture of `../shared/scap` is read completely and, event by event, agrees
-//! with Debian's `sysdig` on `evt.num evt.type evt.dir thread.tid proc.name fd.name`.
+//! with Debian's `sysdig` on `evt.num evt.type evt.dir thread.tid proc.name fd.name`, and on
+//! `container.id container.image user.name`.
 //!
 //! Needs `sysdig` (`apt-get install -y --no-install-recommends sysdig`, or
 //! `../shared/tools/install-peers.sh`): the test fails, saying so, when it is missing.
@@ -11,7 +12,7 @@ use std::process::Command;
 use palisade_event::{EventSource, Inspector};
 use palisade_scap::{ScapReader, display};
 
-const FORMAT: &str = "*%evt.num %evt.type %evt.dir %thread.tid %proc.name %fd.name";
+const FORMAT: &str = "*%evt.num %evt.type %evt.dir %thread.tid %proc.name %fd.name %container.id %container.image %user.name";
 
 fn shared() -> PathBuf {
     match std::env::var_os("PALISADE_SHARED") {
@@ -77,8 +78,8 @@ fn ours(path: &Path) -> Vec<String> {
         if display::sysdig_shows(&evt) {
             let mut line = String::new();
             display::write_line(&mut line, &evt, &state);
-            // sysdig prints names verbatim: compare line by line like its output splits.
-            lines.extend(line.lines().map(str::to_owned));
+            display::write_context(&mut line, &evt, &state);
+            lines.push(line);
         }
     }
     lines
@@ -92,15 +93,28 @@ fn ours(path: &Path) -> Vec<String> {
 ///   (`192.168.128.156:55441->145.216.3.255:514` for a socket bound to `0.0.0.0:55441` sending
 ///   to `127.0.0.1:514`); we keep the bound address.
 fn explained(theirs: &str, mine: &str) -> bool {
+    // fd.name may hold spaces: split the three context fields off the end first.
+    let (Some((theirs, t_ctx)), Some((mine, m_ctx))) = (split_context(theirs), split_context(mine))
+    else {
+        return false;
+    };
     let t: Vec<&str> = theirs.splitn(6, ' ').collect();
     let m: Vec<&str> = mine.splitn(6, ' ').collect();
-    if t.len() != 6 || m.len() != 6 || t[..5] != m[..5] {
+    if t.len() != 6 || m.len() != 6 || t[..5] != m[..5] || t_ctx != m_ctx {
         return false;
     }
     (t[1] == "accept" && t[2] == "<" && t[5] == "NULL" && m[5] == "<NA>")
         || (t[1] == "sendmsg"
             && t[5].starts_with("192.168.128.156:55441->")
             && m[5] == "0.0.0.0:55441")
+}
+
+fn split_context(line: &str) -> Option<(&str, &str)> {
+    let mut idx = line.len();
+    for _ in 0..3 {
+        idx = line[..idx].rfind(' ')?;
+    }
+    Some((&line[..idx], &line[idx..]))
 }
 
 #[test]

@@ -1111,6 +1111,8 @@ impl Inspector {
         }
         let mut t = ThreadInfo::new(NO_THREAD);
         t.comm = format!("container:{id}");
+        t.uid = 0;
+        t.gid = 0;
         t.exe = t.comm.clone();
         t.container_id = id.to_owned();
         self.threads.insert(NO_THREAD, t);

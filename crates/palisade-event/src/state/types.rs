@@ -243,9 +243,9 @@ pub struct ThreadInfo {
     pub cwd: String,
     /// `proc.tty`: controlling terminal number, 0 for none.
     pub tty: u32,
-    /// `user.uid` (effective).
+    /// `user.uid` (effective); `u32::MAX` when unknown.
     pub uid: u32,
-    /// `group.gid` (effective).
+    /// `group.gid` (effective); `u32::MAX` when unknown.
     pub gid: u32,
     /// `user.loginuid`; `u32::MAX` when unset.
     pub loginuid: u32,
@@ -297,11 +297,14 @@ pub(crate) struct LastEnter {
 }
 
 impl ThreadInfo {
-    /// A thread known only by its id.
+    /// A thread known only by its id: user and group unknown (`u32::MAX`), as sysdig reports
+    /// threads that appear without a creation event.
     pub fn new(tid: i64) -> Self {
         ThreadInfo {
             tid,
             pid: tid,
+            uid: u32::MAX,
+            gid: u32::MAX,
             loginuid: u32::MAX,
             ..ThreadInfo::default()
         }
