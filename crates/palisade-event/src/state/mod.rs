@@ -28,6 +28,9 @@ use crate::table::{EF_CREATES_FD, EF_USES_FD, ids};
 /// `AT_FDCWD`: the dirfd meaning "the working directory".
 pub const AT_FDCWD: i64 = -100;
 
+/// Largest enter event (parameter bytes) kept per thread for its exit.
+const MAX_KEPT_ENTER: usize = 8 << 10;
+
 /// Thread id of pseudo-threads attached to events that concern no thread (container events).
 pub const NO_THREAD: i64 = -1;
 
@@ -437,12 +440,18 @@ impl Inspector {
                 let (lens, data, width) = evt.params.raw_parts();
                 t.last.kind = evt.kind;
                 t.last.fd = fd.unwrap_or(-1);
-                t.last.valid = true;
                 t.last.wide = width == LenWidth::U32;
                 t.last.lens.clear();
-                t.last.lens.extend_from_slice(lens);
                 t.last.data.clear();
-                t.last.data.extend_from_slice(data);
+                // Enter events are small; a huge one is not kept, bounding memory per thread.
+                t.last.valid = lens.len() + data.len() <= MAX_KEPT_ENTER;
+                if t.last.valid {
+                    t.last.lens.extend_from_slice(lens);
+                    t.last.data.extend_from_slice(data);
+                } else {
+                    t.last.lens.shrink_to(MAX_KEPT_ENTER);
+                    t.last.data.shrink_to(MAX_KEPT_ENTER);
+                }
             }
             self.cur_fd = fd;
             self.on_enter(evt);
