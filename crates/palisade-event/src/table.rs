@@ -440,7 +440,7 @@ const MMAP_X: &[ParamInfo] = &[
 const JSON: &[ParamInfo] = &[p!("json", CharBuf)];
 
 /// The event table, indexed by event type id.
-pub static EVENTS: [EventInfo; 352] = [
+pub static EVENTS: [EventInfo; 368] = [
     /* 0 */
     e!(
         "syscall",
@@ -1678,6 +1678,61 @@ pub static EVENTS: [EventInfo; 352] = [
     ),
     /* 350 */ e!("munlockall", Memory, DSC),
     e!("munlockall", Memory, DSC, RES),
+    /* 352 */ e!("capset", Process, MS),
+    e!(
+        "capset",
+        Process,
+        MS,
+        &[
+            p!("res", Errno),
+            p!("cap_inheritable", Uint64, Hex),
+            p!("cap_permitted", Uint64, Hex),
+            p!("cap_effective", Uint64, Hex)
+        ]
+    ),
+    /* 354 */ e!("useradded", Internal, MS, USER_PARAMS),
+    e!("NA", Internal, EF_UNUSED),
+    /* 356 */ e!("userdeleted", Internal, MS, USER_PARAMS),
+    e!("NA", Internal, EF_UNUSED),
+    /* 358 */ e!("groupadded", Internal, MS, GROUP_PARAMS),
+    e!("NA", Internal, EF_UNUSED),
+    /* 360 */ e!("groupdeleted", Internal, MS, GROUP_PARAMS),
+    e!("NA", Internal, EF_UNUSED),
+    /* 362 */ e!("dup2", IoOther, CFD | UFD, FD),
+    e!(
+        "dup2",
+        IoOther,
+        CFD | UFD,
+        &[p!("res", Fd), p!("oldfd", Fd), p!("newfd", Fd)]
+    ),
+    /* 364 */ e!("dup3", IoOther, CFD | UFD, FD),
+    e!(
+        "dup3",
+        IoOther,
+        CFD | UFD,
+        &[
+            p!("res", Fd),
+            p!("oldfd", Fd),
+            p!("newfd", Fd),
+            p!("flags", Flags32, Hex, FILE_FLAGS)
+        ]
+    ),
+    /* 366 */ e!("dup", IoOther, CFD | UFD, FD),
+    e!("dup", IoOther, CFD | UFD, &[p!("res", Fd), p!("oldfd", Fd)]),
+];
+
+const USER_PARAMS: &[ParamInfo] = &[
+    p!("uid", Uint32),
+    p!("gid", Uint32),
+    p!("name", CharBuf),
+    p!("home", CharBuf),
+    p!("shell", CharBuf),
+    p!("container_id", CharBuf),
+];
+const GROUP_PARAMS: &[ParamInfo] = &[
+    p!("gid", Uint32),
+    p!("name", CharBuf),
+    p!("container_id", CharBuf),
 ];
 
 /// Names of the driver's portable system call codes (`PPM_SC_*`), carried by the `ID`
@@ -2119,6 +2174,13 @@ pub mod ids {
     pub const CLONE3_X: u16 = 335;
     pub const OPEN_BY_HANDLE_AT_X: u16 = 337;
     pub const IO_URING_SETUP_X: u16 = 339;
+    pub const USER_ADDED_E: u16 = 354;
+    pub const USER_DELETED_E: u16 = 356;
+    pub const GROUP_ADDED_E: u16 = 358;
+    pub const GROUP_DELETED_E: u16 = 360;
+    pub const DUP2_X: u16 = 363;
+    pub const DUP3_X: u16 = 365;
+    pub const DUP_1_X: u16 = 367;
 }
 
 #[cfg(test)]

@@ -317,3 +317,34 @@ fn ancestor_loops_terminate() {
     let insp = run(state, vec![], |_, _| {});
     assert!(insp.ancestors(10).count() <= 256);
 }
+
+#[test]
+fn dup_family_copies_fds_and_user_events_update_users() {
+    let mut events = Vec::new();
+    events.extend(openat(4, 3, "/tmp/out.log", 2 | (1 << 12)));
+    events.push(EventBuilder::new(ids::DUP2_X - 1).tid(4).i64(3).build());
+    events.push(
+        EventBuilder::new(ids::DUP2_X)
+            .tid(4)
+            .i64(1)
+            .i64(3)
+            .i64(1)
+            .build(),
+    );
+    events.push(
+        EventBuilder::new(ids::USER_ADDED_E)
+            .tid(4)
+            .u32(1001)
+            .u32(1001)
+            .str("eve")
+            .str("/home/eve")
+            .str("/bin/sh")
+            .str("")
+            .build(),
+    );
+    let insp = run(vec![thread(4, 1, "sh")], events, |_, _| {});
+    let fd = insp.fd(4, 1).expect("dup2 target");
+    assert_eq!(fd.name, "/tmp/out.log");
+    assert_eq!(fd.open_flags & (1 << 12), 0, "dup2 clears close-on-exec");
+    assert_eq!(insp.user(1001).map(|u| u.name.as_str()), Some("eve"));
+}

@@ -570,7 +570,13 @@ impl<R: Read> EventSource for ScapReader<R> {
         };
         let is_state_event = matches!(
             layout.kind,
-            ev::CONTAINER_E | ev::CONTAINER_JSON_E | ev::CONTAINER_JSON_2_E
+            ev::CONTAINER_E
+                | ev::CONTAINER_JSON_E
+                | ev::CONTAINER_JSON_2_E
+                | ev::USER_ADDED_E
+                | ev::USER_DELETED_E
+                | ev::GROUP_ADDED_E
+                | ev::GROUP_DELETED_E
         );
         let mut flags = layout.flags & !FLAG_INITIAL_STATE;
         if is_state_event && self.in_section_prologue {

@@ -425,6 +425,10 @@ impl Inspector {
                 self.on_container_old(evt);
                 return;
             }
+            ids::USER_ADDED_E | ids::USER_DELETED_E | ids::GROUP_ADDED_E | ids::GROUP_DELETED_E => {
+                self.on_user_event(evt);
+                return;
+            }
             _ => {}
         }
         self.ensure_thread(evt.tid);
@@ -649,6 +653,22 @@ impl Inspector {
                 if res >= 0 {
                     if let Some(fd) = self.cur_fd {
                         self.pending_close = Some((evt.tid, fd));
+                    }
+                }
+            }
+            ids::DUP2_X | ids::DUP3_X | ids::DUP_1_X => {
+                let old = evt.arg("oldfd").and_then(|v| v.as_i64()).or(self.cur_fd);
+                if res >= 0 {
+                    if let Some(info) = old.and_then(|fd| self.fd(evt.tid, fd)).cloned() {
+                        let mut info = info;
+                        if evt.kind == ids::DUP3_X {
+                            let f = evt.arg("flags").and_then(|v| v.as_u64()).unwrap_or(0);
+                            info.open_flags = (info.open_flags & !o::CLOEXEC)
+                                | (u32::try_from(f).unwrap_or(0) & o::CLOEXEC);
+                        } else {
+                            info.open_flags &= !o::CLOEXEC;
+                        }
+                        self.add_fd(evt.tid, res, info);
                     }
                 }
             }
@@ -1076,6 +1096,57 @@ impl Inspector {
             }
         }
         self.insert_thread(child);
+    }
+
+    fn on_user_event(&mut self, evt: &Event<'_>) {
+        let s = |n: &str| {
+            evt.arg(n)
+                .and_then(|v| v.as_bytes())
+                .map(lossy)
+                .unwrap_or_default()
+        };
+        let n = |n: &str| {
+            evt.arg(n)
+                .and_then(|v| v.as_u64())
+                .and_then(|v| u32::try_from(v).ok())
+        };
+        match evt.kind {
+            ids::USER_ADDED_E => {
+                if let (Some(uid), Some(gid)) = (n("uid"), n("gid")) {
+                    let u = UserInfo {
+                        uid,
+                        gid,
+                        name: s("name"),
+                        home: s("home"),
+                        shell: s("shell"),
+                        container_id: s("container_id"),
+                    };
+                    self.users.insert(uid, u);
+                }
+            }
+            ids::USER_DELETED_E => {
+                if let Some(uid) = n("uid") {
+                    self.users.remove(&uid);
+                }
+            }
+            ids::GROUP_ADDED_E => {
+                if let Some(gid) = n("gid") {
+                    self.groups.insert(
+                        gid,
+                        GroupInfo {
+                            gid,
+                            name: s("name"),
+                            container_id: s("container_id"),
+                        },
+                    );
+                }
+            }
+            _ => {
+                if let Some(gid) = n("gid") {
+                    self.groups.remove(&gid);
+                }
+            }
+        }
     }
 
     fn on_container_json(&mut self, evt: &Event<'_>) {
