@@ -11,6 +11,11 @@
 //! truncated or corrupt file yields every event before the damage and then an error naming the
 //! file and the byte offset.
 //!
+//! Events that describe the state at the start of a section (the container and user events a
+//! writer puts first) carry [`palisade_event::FLAG_INITIAL_STATE`]: sysdig and Falco consume
+//! them silently. [`writer::ScapWriter`] writes captures sysdig reads; [`display`] prints events
+//! the way `sysdig -p` does, which the tests use to compare the two event by event.
+//!
 //! ```no_run
 //! use palisade_event::{EventSource, Inspector};
 //! use palisade_scap::ScapReader;
