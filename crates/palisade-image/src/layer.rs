@@ -3,9 +3,9 @@
 //! names are checked; whiteouts are recorded; files the visitor wants are handed to it as they
 //! pass by. Nothing is written anywhere.
 
-use std::io::{self, BufRead, BufReader, Read};
-use std::sync::Arc;
+use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use palisade_core::{Algorithm, Digest};
 use sha2::{Digest as _, Sha256};
@@ -92,13 +92,10 @@ impl std::fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
-/// Hashes and counts the bytes that pass through it.
+/// Hashes the bytes that pass through it.
 struct Hashing<R> {
     inner: R,
     hasher: Option<Sha256>,
-    count: Arc<AtomicU64>,
-    /// Uncompressed side only: the limits, and the compressed count to compute the ratio.
-    bound: Option<(Limits, Arc<AtomicU64>)>,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -107,44 +104,6 @@ impl<R: Read> Read for Hashing<R> {
         if let Some(h) = &mut self.hasher {
             h.update(&buf[..n]);
         }
-        let total = self.count.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        if let Some((limits, compressed)) = &self.bound {
-            if total > limits.max_layer_bytes {
-                return Err(io::Error::other(LimitExceeded(format!(
-                    "decompresses to more than {} bytes (the layer size limit)",
-                    limits.max_layer_bytes
-                ))));
-            }
-            let compressed = compressed.load(Ordering::Relaxed).max(1);
-            if total > limits.ratio_check_after && total / compressed > limits.max_ratio {
-                return Err(io::Error::other(LimitExceeded(format!(
-                    "expands more than {}-fold ({total} bytes from {compressed}): a decompression bomb",
-                    limits.max_ratio
-                ))));
-            }
-        }
-        Ok(n)
-    }
-}
-
-impl<R> Hashing<R> {
-    fn finish(&mut self) -> Option<Digest> {
-        self.hasher
-            .take()
-            .map(|h| Digest::from_bytes(Algorithm::Sha256, &h.finalize()))
-    }
-}
-
-/// Reports progress in bytes read from the blob.
-struct ProgressReader<'p, R> {
-    inner: R,
-    progress: &'p dyn Progress,
-}
-
-impl<R: Read> Read for ProgressReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.progress.advance(n as u64);
         Ok(n)
     }
 }
@@ -184,79 +143,305 @@ pub(crate) fn entry_path(raw: &[u8], limits: &Limits) -> Result<Option<String>, 
     Ok(if out.is_empty() { None } else { Some(out) })
 }
 
+/// Bytes handed from one pipeline stage to the next at a time.
+const CHUNK: usize = 256 << 10;
+/// Chunks in flight between two stages: memory per layer stays under `2 × DEPTH × CHUNK`.
+const DEPTH: usize = 8;
+
+type Chunk = io::Result<Vec<u8>>;
+
+/// The reading end of a pipeline stage: yields the chunks another thread sends, then end of
+/// stream when that thread is done, or the error it met.
+struct ChannelReader {
+    rx: Receiver<Chunk>,
+    current: Vec<u8>,
+    pos: usize,
+    /// The error the sender met; every later read repeats it, so a consumer that swallows
+    /// one error (a visitor reading a file) cannot mistake the failure for the end.
+    failed: Option<io::Error>,
+}
+
+impl ChannelReader {
+    fn new(rx: Receiver<Chunk>) -> ChannelReader {
+        ChannelReader {
+            rx,
+            current: Vec::new(),
+            pos: 0,
+            failed: None,
+        }
+    }
+}
+
+impl BufRead for ChannelReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos >= self.current.len() {
+            if let Some(e) = &self.failed {
+                return Err(repeat(e));
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => self.failed = Some(e),
+                Err(_) => return Ok(&[]),
+            }
+        }
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.current.len());
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// A copy of an error, keeping a limit violation recognizable.
+fn repeat(e: &io::Error) -> io::Error {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+    {
+        Some(limit) => io::Error::other(LimitExceeded(limit.0.clone())),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+/// Reads `src` to its end in chunks, lets `inspect` see each chunk (hashing, counting, limit
+/// checks), and sends them on. A read or inspection error is sent on as the last item.
+fn pump<R: Read>(
+    mut src: R,
+    first: Option<Vec<u8>>,
+    tx: &SyncSender<Chunk>,
+    mut inspect: impl FnMut(&[u8]) -> io::Result<()>,
+) {
+    if let Some(first) = first {
+        if let Err(e) = inspect(&first) {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if tx.send(Ok(first)).is_err() {
+            return;
+        }
+    }
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        let n = match fill(&mut src, &mut chunk) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        chunk.truncate(n);
+        if let Err(e) = inspect(&chunk) {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if tx.send(Ok(chunk)).is_err() {
+            // The consumer stopped (it met an error of its own).
+            return;
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends.
+fn fill(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match src.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn finish(hasher: Option<Sha256>) -> Option<Digest> {
+    hasher.map(|h| Digest::from_bytes(Algorithm::Sha256, &h.finalize()))
+}
+
+/// Checks the uncompressed size against the limits.
+fn check_expansion(total: u64, compressed: u64, limits: &Limits) -> io::Result<()> {
+    if total > limits.max_layer_bytes {
+        return Err(io::Error::other(LimitExceeded(format!(
+            "decompresses to more than {} bytes (the layer size limit)",
+            limits.max_layer_bytes
+        ))));
+    }
+    let compressed = compressed.max(1);
+    if total > limits.ratio_check_after && total / compressed > limits.max_ratio {
+        return Err(io::Error::other(LimitExceeded(format!(
+            "expands more than {}-fold ({total} bytes from {compressed}): a decompression bomb",
+            limits.max_ratio
+        ))));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
 /// Reads one layer stream and visits the files `visitor` wants. With `only`, visits just those
 /// paths (a second pass for hard links), each under the name of the link that wanted it.
+///
+/// The work runs as a pipeline so that it costs little more than its slowest step: one thread
+/// reads the blob and hashes it, one decompresses (for compressed layers), and the calling
+/// thread hashes the tar stream and parses it. Channels between the stages are bounded.
 pub(crate) fn read_layer<V: FileVisitor>(
     spec: &LayerSpec,
-    blob: Box<dyn Read + Send + '_>,
+    mut blob: Box<dyn Read + Send + '_>,
     limits: &Limits,
     visitor: &V,
     progress: &dyn Progress,
     only: Option<&[(String, String)]>,
 ) -> Result<LayerContents<V::Output>, LayerProblem> {
-    let compressed_count = Arc::new(AtomicU64::new(0));
-    let mut compressed = Hashing {
-        inner: ProgressReader {
-            inner: blob,
-            progress,
-        },
-        hasher: spec.digest.as_ref().map(|_| Sha256::new()),
-        count: compressed_count.clone(),
-        bound: None,
-    };
-    let mut buffered = BufReader::with_capacity(256 << 10, &mut compressed);
-    let head = buffered.fill_buf()?;
-    let decoder: Box<dyn Read + '_> = if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?)
+    let mut first = vec![0u8; CHUNK];
+    let n = fill(&mut blob, &mut first)?;
+    first.truncate(n);
+    let compression = if first.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if first.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
     } else {
-        Box::new(buffered)
+        Compression::None
     };
-    // For an uncompressed layer the diff id is the blob digest: hash once.
-    let compressed_is_tar = spec.digest.is_some() && spec.digest == spec.diff_id;
-    let mut uncompressed = Hashing {
-        inner: decoder,
-        hasher: spec
+    // For an uncompressed layer the blob is the tar: one hash serves both digests when they are
+    // equal, and the tar's hash is taken while reading.
+    let same_digest = spec.digest.is_some() && spec.digest == spec.diff_id;
+    let hash_tar_while_reading = compression == Compression::None && !same_digest;
+    let compressed_count = AtomicU64::new(0);
+
+    std::thread::scope(|scope| {
+        let (tx1, rx1) = sync_channel::<Chunk>(DEPTH);
+        let reader = scope.spawn(|| {
+            let tx1 = tx1;
+            let mut blob_hash = spec.digest.as_ref().map(|_| Sha256::new());
+            let mut tar_hash = spec
+                .diff_id
+                .as_ref()
+                .filter(|_| hash_tar_while_reading)
+                .map(|_| Sha256::new());
+            pump(blob, Some(first), &tx1, |chunk| {
+                if let Some(h) = &mut blob_hash {
+                    h.update(chunk);
+                }
+                if let Some(h) = &mut tar_hash {
+                    h.update(chunk);
+                }
+                let total = compressed_count.fetch_add(chunk.len() as u64, Ordering::Relaxed)
+                    + chunk.len() as u64;
+                progress.advance(chunk.len() as u64);
+                if compression == Compression::None {
+                    check_expansion(total, total, limits)?;
+                }
+                Ok(())
+            });
+            (finish(blob_hash), finish(tar_hash))
+        });
+
+        let mut tar_hash = spec
             .diff_id
             .as_ref()
-            .filter(|_| !compressed_is_tar)
-            .map(|_| Sha256::new()),
-        count: Arc::new(AtomicU64::new(0)),
-        bound: Some((*limits, compressed_count)),
-    };
-
-    let contents = read_tar(&mut uncompressed, limits, visitor, only)?;
-
-    // Read to the very end so both digests cover every byte.
-    io::copy(&mut uncompressed, &mut io::sink())?;
-    let diff_id = uncompressed.finish();
-    drop(uncompressed);
-    io::copy(&mut compressed, &mut io::sink())?;
-    let digest = compressed.finish();
-    if let (Some(expected), Some(actual)) = (&spec.digest, &digest) {
-        if expected != actual {
-            return Err(LayerProblem::Invalid(format!(
-                "blob digest mismatch: expected {expected}, got {actual}"
-            )));
+            .filter(|_| compression != Compression::None)
+            .map(|_| Sha256::new());
+        let (contents, decoder) = if compression == Compression::None {
+            let mut stream = ChannelReader::new(rx1);
+            let contents = read_tar(&mut stream, limits, visitor, only);
+            if contents.is_ok() {
+                io::copy(&mut stream, &mut io::sink())?;
+            }
+            (contents, None)
+        } else {
+            let (tx2, rx2) = sync_channel::<Chunk>(DEPTH);
+            let counted = &compressed_count;
+            let decoder = scope.spawn(move || {
+                let source = ChannelReader::new(rx1);
+                let mut total = 0u64;
+                let inspect = |chunk: &[u8]| {
+                    total += chunk.len() as u64;
+                    check_expansion(total, counted.load(Ordering::Relaxed), limits)
+                };
+                match compression {
+                    Compression::Gzip => pump(
+                        flate2::bufread::MultiGzDecoder::new(source),
+                        None,
+                        &tx2,
+                        inspect,
+                    ),
+                    _ => match zstd::stream::read::Decoder::with_buffer(source) {
+                        Ok(d) => pump(d, None, &tx2, inspect),
+                        Err(e) => {
+                            let _ = tx2.send(Err(e));
+                        }
+                    },
+                }
+            });
+            let mut stream = Hashing {
+                inner: ChannelReader::new(rx2),
+                hasher: tar_hash.take(),
+            };
+            let contents = read_tar(&mut stream, limits, visitor, only);
+            if contents.is_ok() {
+                io::copy(&mut stream, &mut io::sink())?;
+            }
+            tar_hash = stream.hasher.take();
+            (contents, Some(decoder))
+        };
+        let contents = contents?;
+        if let Some(decoder) = decoder {
+            decoder
+                .join()
+                .map_err(|_| LayerProblem::Invalid("the decompressor failed".into()))?;
         }
-    }
-    if let (Some(expected), Some(actual)) = (&spec.diff_id, &diff_id) {
-        if expected != actual {
-            return Err(LayerProblem::Invalid(format!(
-                "diff id mismatch: expected {expected}, got {actual}"
-            )));
+        let (blob_digest, tar_digest_while_reading) = reader
+            .join()
+            .map_err(|_| LayerProblem::Invalid("the blob reader failed".into()))?;
+        let tar_digest = if same_digest {
+            blob_digest.clone()
+        } else {
+            tar_digest_while_reading.or_else(|| finish(tar_hash))
+        };
+        if let (Some(expected), Some(actual)) = (&spec.digest, &blob_digest) {
+            if expected != actual {
+                return Err(LayerProblem::Invalid(format!(
+                    "blob digest mismatch: expected {expected}, got {actual}"
+                )));
+            }
         }
-    }
-    if let Some(size) = spec.size {
-        let read = compressed.count.load(Ordering::Relaxed);
-        if read != size {
-            return Err(LayerProblem::Invalid(format!(
-                "blob is {read} bytes, the manifest says {size}"
-            )));
+        if let (Some(expected), Some(actual)) = (&spec.diff_id, &tar_digest) {
+            if expected != actual {
+                return Err(LayerProblem::Invalid(format!(
+                    "diff id mismatch: expected {expected}, got {actual}"
+                )));
+            }
         }
-    }
-    Ok(contents)
+        if let Some(size) = spec.size {
+            let read = compressed_count.load(Ordering::Relaxed);
+            if read != size {
+                return Err(LayerProblem::Invalid(format!(
+                    "blob is {read} bytes, the manifest says {size}"
+                )));
+            }
+        }
+        Ok(contents)
+    })
 }
 
 fn read_tar<V: FileVisitor, R: Read>(
