@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::model::{Advisory, Affected, base_ecosystem, normalize_name};
+use crate::model::{Advisory, Affected, normalize_name};
 
 /// The schema this code reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -116,6 +116,17 @@ CREATE TABLE IF NOT EXISTS affected(
     ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory_id TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS affected_package ON affected(ecosystem, name);
 CREATE INDEX IF NOT EXISTS affected_advisory ON affected(advisory_id);
+CREATE TABLE IF NOT EXISTS stats(kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY(kind, key));
+";
+
+/// Counts kept up to date at every commit, so reading them costs nothing at scan time.
+const REFRESH_STATS: &str = "
+DELETE FROM stats;
+INSERT INTO stats(kind, key, value)
+    SELECT 'ecosystem', ecosystem, COUNT(DISTINCT advisory_id) FROM affected GROUP BY ecosystem;
+INSERT INTO stats(kind, key, value) SELECT 'source', source, COUNT(*) FROM advisories GROUP BY source;
+INSERT INTO stats(kind, key, value) SELECT 'total', 'advisories', COUNT(*) FROM advisories;
 ";
 
 impl Db {
@@ -244,6 +255,9 @@ impl Db {
     /// Ends a batch of writes and records the build time.
     pub fn commit(&mut self) -> Result<(), StoreError> {
         self.set_meta("built_at", &crate::time::now().to_string())?;
+        self.conn
+            .execute_batch(REFRESH_STATS)
+            .map_err(|e| self.sql("counting records", e))?;
         self.conn
             .execute_batch("COMMIT")
             .map_err(|e| self.sql("committing", e))
@@ -412,13 +426,19 @@ impl Db {
             .unwrap_or(0);
         let advisories: u64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM advisories", [], |r| r.get(0))
-            .map_err(|e| self.sql("counting advisories", e))?;
+            .query_row(
+                "SELECT value FROM stats WHERE kind = 'total' AND key = 'advisories'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql("counting advisories", e))?
+            .unwrap_or(0);
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT s.name, s.kind, s.location, s.imported_at, s.etag, s.last_modified,
-                        (SELECT COUNT(*) FROM advisories a WHERE a.source = s.name)
+                        (SELECT value FROM stats t WHERE t.kind = 'source' AND t.key = s.name)
                  FROM sources s ORDER BY s.name",
             )
             .map_err(|e| self.sql("listing sources", e))?;
@@ -431,7 +451,7 @@ impl Db {
                     imported_at: r.get(3)?,
                     etag: r.get(4)?,
                     last_modified: r.get(5)?,
-                    records: r.get(6)?,
+                    records: r.get::<_, Option<u64>>(6)?.unwrap_or(0),
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -454,23 +474,6 @@ impl Db {
             sources,
             ecosystems,
         })
-    }
-
-    /// The ecosystems (with releases) the database knows for a base ecosystem, e.g. every
-    /// `Debian:N` for `Debian`.
-    pub fn releases_of(&self, base: &str) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT ecosystem FROM affected")
-            .map_err(|e| self.sql("listing ecosystems", e))?;
-        let all = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sql("listing ecosystems", e))?;
-        Ok(all
-            .into_iter()
-            .filter(|e| base_ecosystem(e) == base)
-            .collect())
     }
 
     /// Compacts the file after large imports.
