@@ -17,6 +17,7 @@
 //! ```
 
 mod catalogers;
+mod copyright;
 mod osrelease;
 
 use std::io::Read;
@@ -90,6 +91,8 @@ struct FileResult {
     packages: Vec<Package>,
     diagnostics: Vec<(String, String)>,
     os_release: Option<String>,
+    /// Licences from `/usr/share/doc/PACKAGE/copyright`: (package, licences).
+    copyright: Option<(String, Vec<String>)>,
 }
 
 struct Visitor {
@@ -100,7 +103,9 @@ impl FileVisitor for Visitor {
     type Output = FileResult;
 
     fn wants(&self, path: &str) -> bool {
-        osrelease::wants(path) || self.catalogers.iter().any(|c| c.wants(path))
+        osrelease::wants(path)
+            || copyright::package_of(path).is_some()
+            || self.catalogers.iter().any(|c| c.wants(path))
     }
 
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<FileResult> {
@@ -118,12 +123,13 @@ impl FileVisitor for Visitor {
             .filter(|c| c.wants(file.path) && c.sniff(&head))
             .map(|c| c.as_ref())
             .collect();
-        if wanting.is_empty() && !osrelease::wants(file.path) {
+        let copyright_of = copyright::package_of(file.path);
+        if wanting.is_empty() && !osrelease::wants(file.path) && copyright_of.is_none() {
             return None;
         }
         let limit = wanting.iter().map(|c| c.max_size()).max().unwrap_or(0).max(
-            if osrelease::wants(file.path) {
-                64 << 10
+            if osrelease::wants(file.path) || copyright_of.is_some() {
+                1 << 20
             } else {
                 0
             },
@@ -152,6 +158,12 @@ impl FileVisitor for Visitor {
         }
         if osrelease::wants(file.path) {
             result.os_release = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if let Some(package) = copyright_of {
+            let found = copyright::licenses(&String::from_utf8_lossy(&bytes));
+            if !found.is_empty() {
+                result.copyright = Some((package.to_owned(), found));
+            }
         }
         for c in wanting {
             if bytes.len() as u64 > c.max_size() {
@@ -192,7 +204,11 @@ pub fn catalog(
 
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut declared: std::collections::HashMap<String, Vec<String>> = Default::default();
     for visited in walk.files {
+        if let Some((package, licenses)) = visited.output.copyright {
+            declared.insert(package, licenses);
+        }
         let location = Location {
             path: visited.path.clone(),
             layer: visited.layer.clone(),
@@ -208,6 +224,13 @@ pub fn catalog(
         for mut p in visited.output.packages {
             p.locations.insert(0, location.clone());
             packages.push(p);
+        }
+    }
+    for p in packages.iter_mut() {
+        if p.ecosystem == Ecosystem::Debian && p.licenses.is_empty() {
+            if let Some(l) = declared.get(&p.name) {
+                p.licenses = l.clone();
+            }
         }
     }
     if let Some(d) = &distro {

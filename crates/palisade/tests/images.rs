@@ -186,6 +186,21 @@ fn layered_app_lists_its_lockfiles_from_layer_two() {
             .starts_with("pkg:deb/debian/bash@")
     );
     assert!(dpkg["purl"].as_str().unwrap().contains("distro=debian-12"));
+    // Licences declared in /usr/share/doc/PACKAGE/copyright.
+    let zlib = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "zlib1g")
+        .unwrap();
+    assert_eq!(zlib["licenses"], serde_json::json!(["Zlib"]));
+    assert!(
+        dpkg["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "GPL-3+")
+    );
 }
 
 #[test]
