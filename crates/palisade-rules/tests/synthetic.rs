@@ -91,3 +91,101 @@ fn openat_of_shadow_raises_one_alert() {
     assert_eq!(json["tags"][0], "filesystem");
     assert_eq!(json["hostname"], "test-host");
 }
+
+/// Runs `rules` over the three openat events above and returns the names of the rules that fired.
+fn fired(rules: &str) -> Vec<String> {
+    let set = ruleset::load(&[("local.yaml".to_string(), rules.to_string())]);
+    assert!(!set.has_errors(), "{:?}", set.diagnostics);
+    let (mut engine, _) = Engine::new(&set, &SyscallTable);
+    let mut src = MemorySource::new(vec![
+        EventBuilder::new(ids::OPENAT_2_X)
+            .tid(7)
+            .i64(3)
+            .i64(-100)
+            .str("/etc/shadow")
+            .u32(1)
+            .u32(0)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::OPENAT_2_X)
+            .tid(7)
+            .i64(4)
+            .i64(-100)
+            .str("/etc/motd")
+            .u32(1)
+            .u32(0)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::OPENAT_2_X)
+            .tid(7)
+            .i64(5)
+            .i64(-100)
+            .str("/tmp/aGVsbG8=")
+            .u32(3)
+            .u32(0)
+            .u32(0)
+            .build(),
+    ]);
+    let mut insp = Inspector::new();
+    let mut out = Vec::new();
+    while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
+        insp.process(&evt);
+        let ctx = SyscallEvent {
+            evt: &evt,
+            insp: &insp,
+            hostname: "",
+        };
+        let mut hits = Vec::new();
+        engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
+        for i in hits {
+            let name = &engine.rules()[i].name;
+            out.push(format!("{name}@{}", evt.num));
+        }
+    }
+    out
+}
+
+#[test]
+fn exceptions_overrides_transformers_and_regex() {
+    let base = r#"
+- rule: etc open
+  desc: d
+  condition: evt.type = openat and fd.name startswith /etc
+  output: o
+  priority: INFO
+  exceptions:
+    - name: motd
+      fields: [fd.name]
+      comps: [=]
+      values: [[/etc/motd]]
+"#;
+    assert_eq!(fired(base), ["etc open@1"]);
+    let more = format!(
+        "{base}\n- rule: etc open\n  exceptions:\n    - name: motd\n      values: [[/etc/shadow]]\n  override:\n    exceptions: append\n"
+    );
+    assert!(fired(&more).is_empty());
+    let replaced = format!(
+        "{base}\n- rule: etc open\n  condition: evt.type = openat and fd.directory = /tmp\n  override:\n    condition: replace\n"
+    );
+    assert_eq!(fired(&replaced), ["etc open@3"]);
+    let disabled = format!("{base}\n- rule: etc open\n  enabled: false\n");
+    assert!(fired(&disabled).is_empty());
+    let transformers = r#"
+- rule: b64
+  desc: d
+  condition: evt.type = openat and b64(basename(fd.name)) = hello and toupper(fd.directory) = /TMP
+  output: o
+  priority: INFO
+- rule: regex
+  desc: d
+  condition: evt.type = openat and fd.name regex '/etc/(sh|pa)[a-z]+' and fd.name iglob '/ETC/*'
+  output: o
+  priority: INFO
+- rule: val
+  desc: d
+  condition: evt.type = openat and fd.num = val(evt.rawres) and evt.rawarg.fd > 4
+  output: o
+  priority: INFO
+"#;
+    assert_eq!(fired(transformers), ["regex@1", "b64@3", "val@3"]);
+}
