@@ -209,10 +209,7 @@ fn capture_replay_with_upstream_rules() {
                 .to_string()
         })
         .collect();
-    assert_eq!(
-        rules,
-        ["Unexpected UDP Traffic", "Unexpected UDP Traffic"]
-    );
+    assert_eq!(rules, ["Unexpected UDP Traffic", "Unexpected UDP Traffic"]);
     // One alert per rule at most, with a slow refill.
     let limited = bin()
         .args(["detect", "--rate-limit", "0.001", "--rate-burst", "1", "-r"])

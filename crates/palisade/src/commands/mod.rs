@@ -2,8 +2,8 @@
 //! result.
 
 pub mod db;
-pub mod k8s;
 pub mod detect;
+pub mod k8s;
 pub mod rules;
 pub mod sbom;
 pub mod scan;
