@@ -195,7 +195,7 @@ fields! {
     ContainerType "container.type" Str None Syscall "the container runtime: docker, containerd, cri-o, podman, ...";
     ContainerPrivileged "container.privileged" Bool None Syscall "true for privileged containers";
     ContainerMounts "container.mounts" Str None Syscall "the mounts as source:dest:mode:rdrw:propagation, comma-separated";
-    ContainerMountDest "container.mount.dest" Str Key Syscall "the source of the mount whose destination matches the glob KEY";
+    ContainerMountDest "container.mount.dest" Str Key Syscall "the destination of the mount whose source matches the glob KEY";
     ContainerStartTs "container.start_ts" Num None Syscall "the container's start time in nanoseconds";
     K8sNsName "k8s.ns.name" Str None Syscall "the Kubernetes namespace of the pod";
     K8sPodName "k8s.pod.name" Str None Syscall "the Kubernetes pod name";
