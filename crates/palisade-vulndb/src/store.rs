@@ -459,7 +459,7 @@ impl Db {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT ecosystem, COUNT(DISTINCT advisory_id) FROM affected GROUP BY ecosystem",
+                "SELECT key, value FROM stats WHERE kind = 'ecosystem'",
             )
             .map_err(|e| self.sql("counting ecosystems", e))?;
         let ecosystems = stmt
