@@ -440,7 +440,7 @@ const MMAP_X: &[ParamInfo] = &[
 const JSON: &[ParamInfo] = &[p!("json", CharBuf)];
 
 /// The event table, indexed by event type id.
-pub static EVENTS: [EventInfo; 368] = [
+pub static EVENTS: [EventInfo; 420] = [
     /* 0 */
     e!(
         "syscall",
@@ -1719,6 +1719,244 @@ pub static EVENTS: [EventInfo; 368] = [
     ),
     /* 366 */ e!("dup", IoOther, CFD | UFD, FD),
     e!("dup", IoOther, CFD | UFD, &[p!("res", Fd), p!("oldfd", Fd)]),
+    /* 368 */ e!("bpf", Other, EF_CREATES_FD, &[p!("cmd", Int64)]),
+    e!(
+        "bpf",
+        Other,
+        EF_CREATES_FD,
+        &[p!("fd", Fd), p!("cmd", Int32)]
+    ),
+    /* 370 */ e!("mlock2", Memory, EF_NONE),
+    e!(
+        "mlock2",
+        Memory,
+        EF_NONE,
+        &[
+            p!("res", Errno),
+            p!("addr", Uint64, Hex),
+            p!("len", Uint64),
+            p!("flags", Uint32, Hex)
+        ]
+    ),
+    /* 372 */ e!("fsconfig", System, EF_NONE),
+    e!(
+        "fsconfig",
+        System,
+        UFD,
+        &[
+            p!("res", Errno),
+            p!("fd", Fd),
+            p!("cmd", EnumFlags32),
+            p!("key", CharBuf),
+            p!("value_bytebuf", ByteBuf),
+            p!("value_charbuf", CharBuf),
+            p!("aux", Int32)
+        ]
+    ),
+    /* 374 */ e!("epoll_create", Wait, CFD, &[p!("size", Int32)]),
+    e!("epoll_create", Wait, CFD, RES),
+    /* 376 */ e!("epoll_create1", Wait, CFD, &[p!("flags", Flags32, Hex)]),
+    e!("epoll_create1", Wait, CFD, RES),
+    /* 378 */ e!("chown", File, EF_NONE),
+    e!("chown", File, EF_NONE, CHOWN_X),
+    /* 380 */ e!("lchown", File, EF_NONE),
+    e!("lchown", File, EF_NONE, CHOWN_X),
+    /* 382 */ e!("fchown", File, EF_NONE),
+    e!(
+        "fchown",
+        File,
+        UFD,
+        &[
+            p!("res", Errno),
+            p!("fd", Fd),
+            p!("uid", Uint32),
+            p!("gid", Uint32)
+        ]
+    ),
+    /* 384 */ e!("fchownat", File, EF_NONE),
+    e!(
+        "fchownat",
+        File,
+        EF_NONE,
+        &[
+            p!("res", Errno),
+            p!("dirfd", Fd),
+            p!("pathname", FsRelPath),
+            p!("uid", Uint32),
+            p!("gid", Uint32),
+            p!("flags", Flags32, Hex)
+        ]
+    ),
+    /* 386 */ e!("umount", File, MS),
+    e!("umount", File, MS, &[p!("res", Errno), p!("name", FsPath)]),
+    /* 388 */ e!("accept4", Net, CFD, &[p!("flags", Int32, Hex)]),
+    e!("accept4", Net, CFD, ACCEPT_5_X),
+    /* 390 */
+    e!(
+        "umount2",
+        File,
+        MS,
+        &[p!("flags", Flags32, Hex, UMOUNT_FLAGS)]
+    ),
+    e!("umount2", File, MS, &[p!("res", Errno), p!("name", FsPath)]),
+    /* 392 */ e!("pipe2", Ipc, CFD),
+    e!(
+        "pipe2",
+        Ipc,
+        CFD,
+        &[
+            p!("res", Errno),
+            p!("fd1", Fd),
+            p!("fd2", Fd),
+            p!("ino", Uint64),
+            p!("flags", Flags32, Hex, FILE_FLAGS)
+        ]
+    ),
+    /* 394 */ e!("inotify_init1", Ipc, CFD),
+    e!(
+        "inotify_init1",
+        Ipc,
+        CFD,
+        &[p!("res", Fd), p!("flags", Flags16, Hex, FILE_FLAGS)]
+    ),
+    /* 396 */ e!("eventfd2", Ipc, CFD, &[p!("initval", Uint64)]),
+    e!(
+        "eventfd2",
+        Ipc,
+        CFD,
+        &[p!("res", Fd), p!("flags", Flags16, Hex, FILE_FLAGS)]
+    ),
+    /* 398 */
+    e!(
+        "signalfd4",
+        Signal,
+        CFD,
+        &[p!("fd", Fd), p!("mask", Uint32, Hex)]
+    ),
+    e!(
+        "signalfd4",
+        Signal,
+        CFD,
+        &[p!("res", Fd), p!("flags", Flags16, Hex)]
+    ),
+    /* 400 */ e!("prctl", Process, MS),
+    e!(
+        "prctl",
+        Process,
+        MS,
+        &[
+            p!("res", Errno),
+            p!("option", EnumFlags32),
+            p!("arg2_str", CharBuf),
+            p!("arg2_int", Int64)
+        ]
+    ),
+    /* 402 */
+    e!(
+        "asyncevent",
+        Internal,
+        EF_LARGE_PAYLOAD,
+        &[
+            p!("plugin_id", Uint32),
+            p!("name", CharBuf),
+            p!("data", ByteBuf)
+        ]
+    ),
+    e!("NA", Internal, EF_UNUSED),
+    /* 404 */ e!("memfd_create", Memory, CFD),
+    e!(
+        "memfd_create",
+        Memory,
+        CFD,
+        &[p!("fd", Fd), p!("name", CharBuf), p!("flags", Flags32, Hex)]
+    ),
+    /* 406 */ e!("pidfd_getfd", Process, CFD),
+    e!(
+        "pidfd_getfd",
+        Process,
+        CFD,
+        &[
+            p!("fd", Fd),
+            p!("pid_fd", Fd),
+            p!("target_fd", Fd),
+            p!("flags", Flags32, Hex)
+        ]
+    ),
+    /* 408 */ e!("pidfd_open", Process, CFD),
+    e!(
+        "pidfd_open",
+        Process,
+        CFD,
+        &[p!("fd", Fd), p!("pid", Pid), p!("flags", Flags32, Hex)]
+    ),
+    /* 410 */ e!("init_module", Other, EF_NONE),
+    e!(
+        "init_module",
+        Other,
+        EF_NONE,
+        &[
+            p!("res", Errno),
+            p!("img", ByteBuf),
+            p!("length", Uint64),
+            p!("uargs", CharBuf)
+        ]
+    ),
+    /* 412 */ e!("finit_module", Other, EF_NONE),
+    e!(
+        "finit_module",
+        Other,
+        EF_USES_FD | EF_READS_FROM_FD,
+        &[
+            p!("res", Errno),
+            p!("fd", Fd),
+            p!("uargs", CharBuf),
+            p!("flags", Flags32)
+        ]
+    ),
+    /* 414 */ e!("mknod", Other, EF_NONE),
+    e!(
+        "mknod",
+        Other,
+        EF_NONE,
+        &[
+            p!("res", Errno),
+            p!("path", FsPath),
+            p!("mode", Mode, Oct),
+            p!("dev", Uint32)
+        ]
+    ),
+    /* 416 */ e!("mknodat", Other, EF_NONE),
+    e!(
+        "mknodat",
+        Other,
+        UFD,
+        &[
+            p!("res", Errno),
+            p!("dirfd", Fd),
+            p!("path", FsRelPath),
+            p!("mode", Mode, Oct),
+            p!("dev", Uint32)
+        ]
+    ),
+    /* 418 */ e!("newfstatat", File, EF_NONE),
+    e!(
+        "newfstatat",
+        File,
+        UFD,
+        &[
+            p!("res", Errno),
+            p!("dirfd", Fd),
+            p!("path", FsRelPath),
+            p!("flags", Flags32, Hex)
+        ]
+    ),
+];
+
+const CHOWN_X: &[ParamInfo] = &[
+    p!("res", Errno),
+    p!("path", FsPath),
+    p!("uid", Uint32),
+    p!("gid", Uint32),
 ];
 
 const USER_PARAMS: &[ParamInfo] = &[
@@ -2181,6 +2419,15 @@ pub mod ids {
     pub const DUP2_X: u16 = 363;
     pub const DUP3_X: u16 = 365;
     pub const DUP_1_X: u16 = 367;
+    pub const BPF_2_X: u16 = 369;
+    pub const EPOLL_CREATE_X: u16 = 375;
+    pub const EPOLL_CREATE1_X: u16 = 377;
+    pub const ACCEPT4_6_X: u16 = 389;
+    pub const PIPE2_X: u16 = 393;
+    pub const INOTIFY_INIT1_X: u16 = 395;
+    pub const EVENTFD2_X: u16 = 397;
+    pub const SIGNALFD4_X: u16 = 399;
+    pub const ASYNCEVENT_E: u16 = 402;
 }
 
 #[cfg(test)]
@@ -2219,5 +2466,24 @@ mod tests {
         assert_eq!(open, vec![2, 3]);
         let execve: Vec<u16> = event_ids("execve").collect();
         assert!(execve.contains(&292) && execve.contains(&293) && execve.contains(&13));
+    }
+
+    /// Events of newer drivers (ids 368 and up) that Falco's rules name.
+    #[test]
+    fn newer_driver_events() {
+        let ids_of = |n: &str| event_ids(n).collect::<Vec<u16>>();
+        assert_eq!(ids_of("init_module"), vec![410, 411]);
+        assert_eq!(ids_of("finit_module"), vec![412, 413]);
+        assert_eq!(ids_of("accept4"), vec![388, 389]);
+        assert_eq!(ids_of("dup2"), vec![362, 363]);
+        assert_eq!(ids_of("dup3"), vec![364, 365]);
+        assert_eq!(ids_of("pipe2"), vec![392, 393]);
+        assert_eq!(ids_of("newfstatat"), vec![418, 419]);
+        assert_eq!(EVENTS.len(), 420);
+        let fin = event_info(413);
+        assert_eq!(fin.param_index("fd"), Some(1));
+        assert!(fin.flags & EF_USES_FD != 0);
+        assert_eq!(event_info(ids::ACCEPT4_6_X).params.len(), 5);
+        assert_eq!(event_info(ids::ASYNCEVENT_E).name, "asyncevent");
     }
 }

@@ -348,3 +348,45 @@ fn dup_family_copies_fds_and_user_events_update_users() {
     assert_eq!(fd.open_flags & (1 << 12), 0, "dup2 clears close-on-exec");
     assert_eq!(insp.user(1001).map(|u| u.name.as_str()), Some("eve"));
 }
+
+#[test]
+fn newer_driver_fd_events_create_fds() {
+    let mut tuple = vec![2u8];
+    tuple.extend([10, 0, 0, 9]);
+    tuple.extend(51000u16.to_le_bytes());
+    tuple.extend([10, 0, 0, 1]);
+    tuple.extend(80u16.to_le_bytes());
+    let mut pipe2 = EventBuilder::new(ids::PIPE2_X).tid(7).i64(0).i64(8).i64(9);
+    pipe2 = pipe2.u64(4242).u32(0);
+    let events = vec![
+        EventBuilder::new(ids::ACCEPT4_6_X - 1)
+            .tid(7)
+            .i32(0)
+            .build(),
+        EventBuilder::new(ids::ACCEPT4_6_X)
+            .tid(7)
+            .i64(6)
+            .raw(&tuple)
+            .u8(0)
+            .u32(0)
+            .u32(128)
+            .build(),
+        EventBuilder::new(ids::PIPE2_X - 1).tid(7).build(),
+        pipe2.build(),
+        EventBuilder::new(ids::EPOLL_CREATE1_X - 1)
+            .tid(7)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::EPOLL_CREATE1_X)
+            .tid(7)
+            .i64(10)
+            .build(),
+    ];
+    let insp = run(vec![thread(7, 1, "nginx")], events, |_, _| {});
+    let sock = insp.fd(7, 6).expect("accept4 fd");
+    assert_eq!(sock.kind, FdKind::Ipv4Socket);
+    assert_eq!(sock.net.sport, 80);
+    assert_eq!(insp.fd(7, 8).expect("pipe2 fd1").kind, FdKind::Pipe);
+    assert_eq!(insp.fd(7, 9).expect("pipe2 fd2").ino, 4242);
+    assert_eq!(insp.fd(7, 10).expect("epoll fd").kind, FdKind::EventPoll);
+}

@@ -567,7 +567,7 @@ impl Inspector {
                     }
                 }
             }
-            ids::PIPE_X => {
+            ids::PIPE_X | ids::PIPE2_X => {
                 if res >= 0 {
                     let ino = evt.arg("ino").and_then(|v| v.as_u64()).unwrap_or(0);
                     for name in ["fd1", "fd2"] {
@@ -586,17 +586,23 @@ impl Inspector {
                 }
             }
             ids::EVENTFD_X
+            | ids::EVENTFD2_X
             | ids::SIGNALFD_X
+            | ids::SIGNALFD4_X
             | ids::TIMERFD_CREATE_X
             | ids::INOTIFY_INIT_X
+            | ids::INOTIFY_INIT1_X
+            | ids::EPOLL_CREATE_X
+            | ids::EPOLL_CREATE1_X
             | ids::USERFAULTFD_X
             | ids::IO_URING_SETUP_X => {
                 if res >= 0 {
                     let kind = match evt.kind {
-                        ids::EVENTFD_X => FdKind::Event,
-                        ids::SIGNALFD_X => FdKind::SignalFd,
+                        ids::EVENTFD_X | ids::EVENTFD2_X => FdKind::Event,
+                        ids::SIGNALFD_X | ids::SIGNALFD4_X => FdKind::SignalFd,
                         ids::TIMERFD_CREATE_X => FdKind::TimerFd,
-                        ids::INOTIFY_INIT_X => FdKind::Inotify,
+                        ids::INOTIFY_INIT_X | ids::INOTIFY_INIT1_X => FdKind::Inotify,
+                        ids::EPOLL_CREATE_X | ids::EPOLL_CREATE1_X => FdKind::EventPoll,
                         ids::USERFAULTFD_X => FdKind::UserFaultFd,
                         _ => FdKind::IoUring,
                     };
@@ -610,7 +616,11 @@ impl Inspector {
                     );
                 }
             }
-            ids::ACCEPT_X | ids::ACCEPT4_X | ids::ACCEPT_5_X | ids::ACCEPT4_5_X => {
+            ids::ACCEPT_X
+            | ids::ACCEPT4_X
+            | ids::ACCEPT_5_X
+            | ids::ACCEPT4_5_X
+            | ids::ACCEPT4_6_X => {
                 if res >= 0 {
                     let mut info = FdInfo::default();
                     if let Some(Value::SockTuple(t)) = evt.arg("tuple") {
