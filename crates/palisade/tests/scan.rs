@@ -94,10 +94,30 @@ fn import_then_scan_in_every_format() {
             .code(),
         Some(0)
     );
-    // A missing database is an error (2) that says what to do.
-    let out = palisade(&["scan", "--db", "/nonexistent/db.sqlite", &image]);
-    assert_eq!(out.status.code(), Some(2));
+    // Without a database and offline, the scan still lists the packages and says what it could
+    // not do.
+    let missing = dir.path().join("none").join("db.sqlite");
+    let missing = missing.to_str().unwrap();
+    let out = palisade(&["scan", "--offline", "--db", missing, "-f", "json", &image]);
+    assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("palisade db import"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["packages_scanned"], 88);
+    assert!(!std::path::Path::new(missing).exists());
+    // On first use it tries the feeds (here a closed local port) and names what failed.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["scan", "--db", missing, &image])
+        .env("PALISADE_OSV_MIRROR", "http://127.0.0.1:9")
+        .env("PALISADE_DEBIAN_TRACKER", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("could not fetch the advisory feeds") && stderr.contains("127.0.0.1:9"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("88 packages"));
 
     let out = palisade(&["db", "--db", db, "status"]);
     let status = String::from_utf8(out.stdout).unwrap();

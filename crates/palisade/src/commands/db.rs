@@ -294,3 +294,24 @@ fn run_update(path: &Path, feeds: Vec<Feed>, global: &GlobalOptions) -> anyhow::
     out.flush()?;
     Ok(Outcome::Clean)
 }
+
+/// Builds the database at `path` from the public feeds when a scan finds none. Progress and
+/// results go to stderr: stdout carries the scan report.
+pub fn fetch_for_first_use(path: &Path, global: &GlobalOptions) -> anyhow::Result<()> {
+    let mirror = std::env::var("PALISADE_OSV_MIRROR")
+        .unwrap_or_else(|_| "https://osv-vulnerabilities.storage.googleapis.com".to_owned());
+    let tracker = std::env::var("PALISADE_DEBIAN_TRACKER")
+        .unwrap_or_else(|_| "https://security-tracker.debian.org".to_owned());
+    let feeds = update::default_feeds(&mirror, &tracker);
+    let bars = Bars {
+        enabled: global.progress(),
+        bar: std::cell::RefCell::new(indicatif::ProgressBar::hidden()),
+    };
+    let summary = update::update(path, &UpdateOptions::new(feeds), &bars)?;
+    for (feed, outcome) in &summary.feeds {
+        if let FeedOutcome::Imported { summary, .. } = outcome {
+            tracing::info!(feed = %feed.name, records = summary.total_records(), "imported");
+        }
+    }
+    Ok(())
+}

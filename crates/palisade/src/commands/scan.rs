@@ -5,12 +5,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use palisade_core::{ImageRef, Severity};
+use palisade_core::Severity;
 use palisade_report::{ScanReport, Settings};
 use palisade_vulndb::matcher::{MatchConfig, match_packages};
 use palisade_vulndb::store::Db;
 
-use crate::commands::db::DbLocation;
+use crate::commands::db::{DbLocation, fetch_for_first_use};
+use crate::image_args::ImageArgs;
+use crate::progress::LayerProgress;
 use crate::{GlobalOptions, Outcome, output};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -23,9 +25,11 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// The image: docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH,
-    /// registry:HOST/REPO[:TAG], or a bare path.
-    image: String,
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Never download advisory feeds, even when there is no database yet.
+    #[arg(long)]
+    offline: bool,
     #[command(flatten)]
     location: DbLocation,
     /// Output format.
@@ -48,9 +52,9 @@ pub struct ScanArgs {
     vex: Vec<PathBuf>,
 }
 
-pub fn run(args: ScanArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
+pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
     let db_path = args.location.path()?;
-    let db = Db::open_read_only(&db_path)?;
+    let db = open_database(&db_path, args.offline, global)?;
     let mut config = MatchConfig {
         ignore_unfixed: args.ignore_unfixed,
         today: palisade_vulndb::time::now().div_euclid(86_400),
@@ -70,15 +74,12 @@ pub fn run(args: ScanArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
         )?);
     }
 
-    let reference: ImageRef = args.image.parse()?;
-    let image = palisade_image::open(&reference, &palisade_image::OpenOptions::default())
-        .with_context(|| format!("opening {reference}"))?;
-    let catalog = palisade_catalog::catalog(
-        &image,
-        &palisade_catalog::Options::default(),
-        &palisade_image::NoProgress,
-    )
-    .with_context(|| format!("reading {reference}"))?;
+    let (reference, image) = args.image.open()?;
+    let progress = LayerProgress::new(&image, global.progress());
+    let catalog =
+        palisade_catalog::catalog(&image, &palisade_catalog::Options::default(), &progress)
+            .with_context(|| format!("reading {reference}"))?;
+    progress.finish();
 
     let result = match_packages(&catalog.packages, catalog.distro.as_ref(), &db, &config)?;
     let report = ScanReport {
@@ -119,4 +120,40 @@ pub fn run(args: ScanArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
         Some(threshold) if report.fails(threshold) => Outcome::Failed,
         _ => Outcome::Clean,
     })
+}
+
+/// Opens the advisory database. When there is none yet, builds it from the public feeds; when
+/// that is impossible (offline, or `--offline`), says so and goes on with an empty database, so
+/// the packages are still listed.
+fn open_database(
+    path: &std::path::Path,
+    offline: bool,
+    global: &GlobalOptions,
+) -> anyhow::Result<Db> {
+    if path.exists() {
+        return Ok(Db::open_read_only(path)?);
+    }
+    if offline {
+        tracing::warn!(
+            "no advisory database at {}: vulnerabilities cannot be matched; \
+             load feeds with `palisade db import` or `palisade db update`",
+            path.display()
+        );
+        return Ok(Db::in_memory()?);
+    }
+    tracing::warn!(
+        "no advisory database at {}: downloading the public feeds (first use)",
+        path.display()
+    );
+    match fetch_for_first_use(path, global) {
+        Ok(()) => Ok(Db::open_read_only(path)?),
+        Err(err) => {
+            tracing::warn!(
+                "could not fetch the advisory feeds: {err:#}. Packages are listed without \
+                 vulnerability matching; for offline use load feeds with `palisade db import \
+                 FILES` (OSV, RustSec, npm, Alpine secdb, Debian tracker)"
+            );
+            Ok(Db::in_memory()?)
+        }
+    }
 }
