@@ -458,9 +458,7 @@ impl Db {
             .map_err(|e| self.sql("listing sources", e))?;
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT key, value FROM stats WHERE kind = 'ecosystem'",
-            )
+            .prepare("SELECT key, value FROM stats WHERE kind = 'ecosystem'")
             .map_err(|e| self.sql("counting ecosystems", e))?;
         let ecosystems = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))

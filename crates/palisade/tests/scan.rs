@@ -103,9 +103,9 @@ fn import_then_scan_in_every_format() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("palisade db import"));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["packages_scanned"], 88);
-    assert!(!std::path::Path::new(missing).exists());
+    assert!(!Path::new(missing).exists());
     // On first use it tries the feeds (here a closed local port) and names what failed.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+    let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
         .args(["scan", "--db", missing, &image])
         .env("PALISADE_OSV_MIRROR", "http://127.0.0.1:9")
         .env("PALISADE_DEBIAN_TRACKER", "http://127.0.0.1:9")
