@@ -390,3 +390,39 @@ fn newer_driver_fd_events_create_fds() {
     assert_eq!(insp.fd(7, 9).expect("pipe2 fd2").ino, 4242);
     assert_eq!(insp.fd(7, 10).expect("epoll fd").kind, FdKind::EventPoll);
 }
+
+/// sysdig gives an exit event on an fd missing from the table (here stdout, inherited before
+/// the capture began) fd fields of an unknown-type fd with an empty name; its enter event has
+/// `fd.num` only. An exit whose enter named no fd is about fd -1.
+#[test]
+fn exits_on_fds_missing_from_the_table_have_an_unnamed_unknown_fd() {
+    const WRITE_E: u16 = 8;
+    const SETSOCKOPT_E: u16 = 44;
+    let events = vec![
+        EventBuilder::new(WRITE_E).tid(5).i64(1).u32(3).build(),
+        EventBuilder::new(WRITE_E + 1)
+            .tid(5)
+            .i64(3)
+            .raw(b"hi\n")
+            .build(),
+        EventBuilder::new(SETSOCKOPT_E).tid(5).build(),
+        EventBuilder::new(SETSOCKOPT_E + 1).tid(5).build(),
+    ];
+    let mut seen = Vec::new();
+    run(vec![thread(5, 1, "curl")], events, |_, insp| {
+        let fd = insp
+            .event_fd()
+            .map(|(n, i)| (n, i.map(|i| (i.kind.typechar(), i.name.clone()))));
+        seen.push(fd);
+    });
+    let unknown = Some(('o', String::new()));
+    assert_eq!(
+        seen,
+        vec![
+            Some((1, None)),
+            Some((1, unknown.clone())),
+            None,
+            Some((-1, unknown)),
+        ]
+    );
+}

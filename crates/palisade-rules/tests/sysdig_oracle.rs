@@ -61,6 +61,18 @@ const FILTERS: &[&str] = &[
     "fd.num>=3 and evt.type=write",
     "container.id!=host and evt.type=execve",
     "container.image.repository exists and evt.type=execve",
+    "user.uid=4294967295",
+    "user.uid=0",
+    "user.uid!=0 and evt.type=read",
+    "fd.num<3 and evt.type in (read, write)",
+    "fd.num=1 and fd.name exists",
+    "fd.num=2 and fd.typechar=f",
+    "fd.num<3 and fd.name=''",
+    "proc.name=haproxy and fd.typechar=4",
+    "fd.typechar=o and evt.dir=<",
+    "proc.name=haproxy and fd.num=8 and fd.name exists",
+    "proc.name=haproxy and fd.num in (0, 1) and fd.sport=80",
+    "fd.num=4 and fd.name exists",
 ];
 
 /// sysdig's matches per (capture, filter), or its error.

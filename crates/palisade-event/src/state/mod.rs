@@ -84,6 +84,8 @@ pub struct Inspector {
     failed_fd: Option<(i64, FdInfo)>,
     server_ports: std::collections::HashSet<u16>,
     empty_fds: IdMap<i64, FdInfo>,
+    unknown_fd: FdInfo,
+    cur_exit: bool,
 }
 
 impl StateSink for Inspector {
@@ -300,7 +302,13 @@ impl Inspector {
             return Some((*fd, Some(info)));
         }
         let fd = self.cur_fd?;
-        Some((fd, self.fd(self.cur_tid, fd)))
+        // Like sysdig, an exit event on an fd the table does not hold (one inherited before the
+        // capture began, e.g. a process's stdout, or none at all) still has fd fields: unknown
+        // type, empty name.
+        let info = self
+            .fd(self.cur_tid, fd)
+            .or(self.cur_exit.then_some(&self.unknown_fd));
+        Some((fd, info))
     }
 
     /// The container `id` (short id).
@@ -413,6 +421,7 @@ impl Inspector {
         self.flush_pending();
         self.cur_tid = evt.tid;
         self.cur_fd = None;
+        self.cur_exit = false;
         self.failed_fd = None;
         let info = evt.info();
         match evt.kind {
@@ -460,6 +469,7 @@ impl Inspector {
             self.cur_fd = fd;
             self.on_enter(evt);
         } else {
+            self.cur_exit = true;
             let matched = self
                 .threads
                 .get(&evt.tid)
@@ -467,11 +477,7 @@ impl Inspector {
             // Like sysdig, an exit uses the fd of the thread's last fd-using enter even when
             // that enter was not recorded (0 for a thread never seen entering one).
             if info.flags & EF_USES_FD != 0 {
-                self.cur_fd = self
-                    .threads
-                    .get(&evt.tid)
-                    .map(|t| t.last.fd)
-                    .filter(|&fd| fd != -1);
+                self.cur_fd = self.threads.get(&evt.tid).map(|t| t.last.fd);
             }
             self.on_exit(evt, matched);
             if let Some(t) = self.threads.get_mut(&evt.tid) {

@@ -105,7 +105,7 @@ impl FdKind {
     /// `fd.typechar`.
     pub fn typechar(self) -> char {
         match self {
-            FdKind::Unknown => '?',
+            FdKind::Unknown => 'o',
             FdKind::File | FdKind::Memfd => 'f',
             FdKind::Directory => 'd',
             FdKind::Ipv4Socket => '4',
