@@ -17,6 +17,7 @@ pub mod package;
 pub mod purl;
 pub mod severity;
 pub mod span;
+pub mod time;
 
 pub use digest::{Algorithm, Digest, DigestError};
 pub use image_ref::{ImageRef, ImageRefError, Reference, RegistryRef};

@@ -92,24 +92,7 @@ pub fn json(report: &ScanReport) -> String {
     out
 }
 
-/// A name-based UUID (version 5 layout over SHA-256) for stable document serials.
-pub(crate) fn uuid(seed: &str) -> String {
-    use sha2::{Digest as _, Sha256};
-    let h = Sha256::digest(seed.as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&h[..16]);
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
+pub(crate) use palisade_sbom::uuid;
 
 /// "fixed in 1.2.3" or the reason there is no fix.
 pub(crate) fn fixed_text(f: &palisade_vulndb::Finding) -> String {

@@ -19,16 +19,7 @@ pub fn write_time(ts: u64, buf: &mut Vec<u8>) {
 /// `YYYY-MM-DD HH:MM:SS.nnnnnnnnn`, or `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` when `iso`.
 pub fn write_datetime(ts: u64, iso: bool, buf: &mut Vec<u8>) {
     let days = (ts / 1_000_000_000 / 86_400) as i64;
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = palisade_core::time::civil_from_days(days);
     let _ = write!(buf, "{y:04}-{m:02}-{d:02}{}", if iso { 'T' } else { ' ' });
     write_time(ts, buf);
     if iso {

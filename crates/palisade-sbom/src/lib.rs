@@ -8,7 +8,6 @@ mod cyclonedx;
 mod licenses;
 mod spdx;
 mod table;
-mod time;
 
 use palisade_catalog::Catalog;
 use palisade_core::Digest;
@@ -16,9 +15,12 @@ use palisade_image::{Format, Image};
 use serde::Serialize;
 
 pub use cyclonedx::cyclonedx;
+pub use palisade_core::time::{now, rfc3339};
 pub use spdx::spdx;
 pub use table::table;
-pub use time::{Timestamp, now, rfc3339};
+
+/// Seconds since the Unix epoch.
+pub type Timestamp = i64;
 
 /// The facts about an image that every report repeats.
 #[derive(Debug, Clone, Serialize)]
@@ -127,7 +129,7 @@ pub fn json(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> serde_js
 
 /// A name-based UUID (version 5 layout, SHA-256 truncated) so documents get a stable,
 /// well-formed serial for the same image and time.
-pub(crate) fn uuid(seed: &str) -> String {
+pub fn uuid(seed: &str) -> String {
     use sha2::{Digest as _, Sha256};
     let h = Sha256::digest(seed.as_bytes());
     let mut b = [0u8; 16];

@@ -33,7 +33,7 @@
 pub mod import;
 pub mod model;
 pub mod store;
-pub mod time;
+pub use palisade_core::time;
 pub mod update;
 
 pub use model::{Advisory, Affected, Event, Range, SeverityScore};

@@ -1,4 +1,5 @@
-//! Wall-clock times as the database stores them (Unix seconds) and as reports print them.
+//! Wall-clock times as palisade stores them (Unix seconds) and as reports print them
+//! (RFC 3339, UTC), without a calendar library.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -34,7 +35,8 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The calendar date (year, month, day) of a Unix day number (proleptic Gregorian).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
