@@ -42,6 +42,12 @@ pub trait Cataloger: Send + Sync {
         16 << 20
     }
 
+    /// Whether only files with an execute permission bit are evidence (executables): others
+    /// are skipped before they are opened.
+    fn executable_only(&self) -> bool {
+        false
+    }
+
     /// Whether the file is evidence judging by its first bytes (at most [`SNIFF_LEN`]), for
     /// evidence without a telling name such as executables. Called only for files [`wants`]
     /// accepted, before the size limit is checked; the default accepts every file.
@@ -106,6 +112,16 @@ impl FileVisitor for Visitor {
         osrelease::wants(path)
             || copyright::package_of(path).is_some()
             || self.catalogers.iter().any(|c| c.wants(path))
+    }
+
+    fn wants_file(&self, file: &FileEntry<'_>) -> bool {
+        let executable = file.mode & 0o111 != 0;
+        osrelease::wants(file.path)
+            || copyright::package_of(file.path).is_some()
+            || self
+                .catalogers
+                .iter()
+                .any(|c| c.wants(file.path) && (executable || !c.executable_only()))
     }
 
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<FileResult> {
@@ -308,6 +324,23 @@ mod tests {
             mode: 0o755,
         };
         visitor.visit(&file, &mut &content[..])
+    }
+
+    #[test]
+    fn executables_without_an_execute_bit_are_not_opened() {
+        let visitor = Visitor {
+            catalogers: all_catalogers(),
+        };
+        let file = |path, mode| FileEntry {
+            path,
+            size: 1 << 20,
+            mode,
+        };
+        assert!(visitor.wants_file(&file("/usr/bin/app", 0o755)));
+        assert!(!visitor.wants_file(&file("/usr/bin/app", 0o644)));
+        // Other evidence does not depend on the mode.
+        assert!(visitor.wants_file(&file("/app/requirements.txt", 0o644)));
+        assert!(visitor.wants_file(&file("/etc/os-release", 0o600)));
     }
 
     #[test]

@@ -522,7 +522,9 @@ fn read_tar<V: FileVisitor, R: Read>(
                         size,
                         mode,
                     };
-                    if let Some(out) = visitor.visit(&file, &mut entry) {
+                    if !visitor.wants_file(&file) {
+                        // Recorded below like every entry, but not read.
+                    } else if let Some(out) = visitor.visit(&file, &mut entry) {
                         contents.visited.push((path.clone(), out));
                     }
                 }

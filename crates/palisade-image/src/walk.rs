@@ -32,6 +32,12 @@ pub trait FileVisitor: Sync {
     /// Whether this path is worth reading. Called for every regular file: keep it cheap.
     fn wants(&self, path: &str) -> bool;
 
+    /// Whether a file whose path was wanted is still worth reading, now that its size and mode
+    /// are known (called before it is opened).
+    fn wants_file(&self, _file: &FileEntry<'_>) -> bool {
+        true
+    }
+
     /// Reads one wanted file. `content` yields at most `file.size` bytes; the visitor may stop
     /// early. Returns `None` when the file gave nothing.
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<Self::Output>;
@@ -405,14 +411,17 @@ fn walk_directory<V: FileVisitor>(root: &Path, visitor: &V) -> Result<Walk<V::Ou
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
-        let Ok(mut file) = std::fs::File::open(entry.path()) else {
-            continue;
-        };
         use std::os::unix::fs::PermissionsExt;
         let fe = FileEntry {
             path: &path,
             size: meta.len(),
             mode: meta.permissions().mode(),
+        };
+        if !visitor.wants_file(&fe) {
+            continue;
+        }
+        let Ok(mut file) = std::fs::File::open(entry.path()) else {
+            continue;
         };
         let mut limited = (&mut file).take(meta.len());
         if let Some(output) = visitor.visit(&fe, &mut limited) {

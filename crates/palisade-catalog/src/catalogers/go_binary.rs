@@ -165,6 +165,10 @@ impl Cataloger for GoBinary {
         elf::may_be_executable(path)
     }
 
+    fn executable_only(&self) -> bool {
+        true
+    }
+
     fn sniff(&self, head: &[u8]) -> bool {
         head.starts_with(elf::MAGIC)
     }

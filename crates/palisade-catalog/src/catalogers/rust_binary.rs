@@ -41,6 +41,10 @@ impl Cataloger for RustAuditable {
         elf::may_be_executable(path)
     }
 
+    fn executable_only(&self) -> bool {
+        true
+    }
+
     fn sniff(&self, head: &[u8]) -> bool {
         head.starts_with(elf::MAGIC)
     }
