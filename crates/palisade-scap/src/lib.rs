@@ -45,6 +45,9 @@ use palisade_event::table::{self, ids as ev};
 
 use blocks::{BlockError, ids};
 
+/// The reader's buffer: events that lie wholly inside it are decoded in place, without a copy.
+const READ_BUFFER: usize = 1 << 18;
+
 /// The largest block the reader accepts (bytes).
 pub const DEFAULT_MAX_BLOCK: u32 = 64 << 20;
 
@@ -130,7 +133,9 @@ pub struct ReadStats {
 
 /// Reads a scap capture; see the crate documentation.
 pub struct ScapReader<R> {
-    input: R,
+    input: BufReader<R>,
+    /// Bytes of the last event, still in `input`'s buffer, to consume on the next read.
+    pending: usize,
     name: String,
     gzip: bool,
     offset: u64,
@@ -167,7 +172,7 @@ impl ScapReader<FileInput> {
             gzip: false,
             kind: ScapErrorKind::Io(e),
         })?;
-        Self::from_read(BufReader::with_capacity(1 << 18, file), name)
+        Self::from_read(BufReader::with_capacity(READ_BUFFER, file), name)
     }
 
     /// Reads a capture from any buffered reader, detecting gzip.
@@ -184,10 +189,7 @@ impl ScapReader<FileInput> {
         })?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
         let input: FileInput = if gzip {
-            Box::new(BufReader::with_capacity(
-                1 << 18,
-                MultiGzDecoder::new(input),
-            ))
+            Box::new(MultiGzDecoder::new(input))
         } else {
             Box::new(input)
         };
@@ -203,7 +205,8 @@ impl<R: Read> ScapReader<R> {
     /// first read.
     pub fn new(input: R, name: impl Into<String>) -> Self {
         ScapReader {
-            input,
+            input: BufReader::with_capacity(READ_BUFFER, input),
+            pending: 0,
             name: name.into(),
             gzip: false,
             offset: 0,
@@ -358,6 +361,48 @@ impl<R: Read> ScapReader<R> {
         Ok(())
     }
 
+    /// The next block, if it is an event block lying wholly in the read buffer: its layout
+    /// (relative to the body after the 8-byte header), consumed on the next read.
+    #[allow(
+        clippy::type_complexity,
+        reason = "I/O error, then the event's own verdict"
+    )]
+    fn event_in_buffer(
+        &mut self,
+    ) -> Result<Option<Result<Option<EventLayout>, String>>, ScapErrorKind> {
+        let avail = match self.input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(None),
+            Err(e) => return Err(ScapErrorKind::Io(e)),
+        };
+        let Some(h) = avail.get(..8) else {
+            return Ok(None);
+        };
+        let block_type = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        if !is_event_block(block_type) || len < 12 || len > self.max_block {
+            return Ok(None);
+        }
+        let n = len as usize;
+        let Some(block) = avail.get(..n) else {
+            return Ok(None);
+        };
+        let t = &block[n - 4..];
+        if u32::from_le_bytes([t[0], t[1], t[2], t[3]]) != len {
+            // The slow path reports it with the place.
+            return Ok(None);
+        }
+        let layout = event_layout(block_type, &block[8..n - 4]);
+        self.block_offset = self.offset;
+        self.offset += len as u64;
+        self.stats.blocks += 1;
+        match layout {
+            Ok(Some(_)) => self.pending = n,
+            _ => self.input.consume(n),
+        }
+        Ok(Some(layout))
+    }
+
     fn state_block(&mut self, block_type: u32, sink: &mut dyn StateSink) -> Result<(), ScapError> {
         self.records.clear();
         let res = match block_type {
@@ -398,16 +443,17 @@ impl<R: Read> ScapReader<R> {
         }
         Ok(())
     }
+}
 
-    /// Checks the event in `self.buf` and returns its layout, or None to skip it.
-    fn event_layout(&self, block_type: u32) -> Result<Option<EventLayout>, String> {
+/// Checks the event block body `b` and returns its layout, or None to skip it.
+fn event_layout(block_type: u32, b: &[u8]) -> Result<Option<EventLayout>, String> {
+    {
         let flagged = matches!(block_type, ids::EVF | ids::EVF_V2 | ids::EVF_V2_LARGE);
         let v2 = matches!(
             block_type,
             ids::EV_V2 | ids::EV_V2_LARGE | ids::EVF_V2 | ids::EVF_V2_LARGE
         );
         let large = matches!(block_type, ids::EV_V2_LARGE | ids::EVF_V2_LARGE);
-        let b = &self.buf;
         let hdr = if flagged { 6 } else { 2 };
         let hlen = if v2 { 26 } else { 22 };
         let Some(h) = b.get(hdr..hdr + hlen) else {
@@ -544,13 +590,28 @@ impl<R: Read> EventSource for ScapReader<R> {
     type Error = ScapError;
 
     fn next_event(&mut self, sink: &mut dyn StateSink) -> Result<Option<Event<'_>>, ScapError> {
+        if self.pending > 0 {
+            self.input.consume(self.pending);
+            self.pending = 0;
+        }
         if self.done {
             return Ok(None);
         }
         if self.stats.sections == 0 {
             self.start()?;
         }
-        let layout = loop {
+        let (layout, in_place) = loop {
+            // Fast path: an event block wholly inside the read buffer is decoded where it lies.
+            match self.event_in_buffer() {
+                Ok(Some(Ok(Some(l)))) => break (l, true),
+                Ok(Some(Ok(None))) => {
+                    self.stats.skipped_unknown_events += 1;
+                    continue;
+                }
+                Ok(Some(Err(msg))) => return Err(self.err(ScapErrorKind::BadEvent(msg))),
+                Ok(None) => {}
+                Err(e) => return Err(self.err(e)),
+            }
             let Some((block_type, len)) = self.read_header()? else {
                 self.done = true;
                 return Ok(None);
@@ -564,8 +625,8 @@ impl<R: Read> EventSource for ScapReader<R> {
                 self.state_block(block_type, sink)?;
                 continue;
             }
-            match self.event_layout(block_type) {
-                Ok(Some(l)) => break l,
+            match event_layout(block_type, &self.buf) {
+                Ok(Some(l)) => break (l, false),
                 Ok(None) => {
                     self.stats.skipped_unknown_events += 1;
                     continue;
@@ -596,8 +657,14 @@ impl<R: Read> EventSource for ScapReader<R> {
         } else {
             LenWidth::U16
         };
-        let lens = &self.buf[layout.lens.clone()];
-        let data = &self.buf[layout.data.clone()];
+        let block: &[u8] = if in_place {
+            // The block is still at the start of the read buffer (consumed on the next read).
+            self.input.buffer().get(8..).unwrap_or_default()
+        } else {
+            &self.buf
+        };
+        let lens = block.get(layout.lens.clone()).unwrap_or_default();
+        let data = block.get(layout.data.clone()).unwrap_or_default();
         // The lengths were checked against the data by `event_layout`.
         let params = Params::new(lens, data, width).unwrap_or_else(|_| Params::empty());
         Ok(Some(Event {
