@@ -499,20 +499,19 @@ fn event_layout(block_type: u32, b: &[u8]) -> Result<Option<EventLayout>, String
         } else {
             // v1 events do not record their parameter count: the largest count whose
             // lengths add up to the event's length, as libscap does.
+            // `2n + sum of the first n lengths` only grows with n: one forward pass.
             let max = table::event_info(kind).params.len();
             let mut found = None;
-            for n in (0..=max).rev() {
-                if 2 * n > body.len() {
-                    continue;
-                }
-                let sum: usize = (0..n)
-                    .map(|i| usize::from(u16::from_le_bytes([body[2 * i], body[2 * i + 1]])))
-                    .sum();
-                if 2 * n + sum == body.len() {
+            let mut total = 0usize;
+            for n in 0..=max {
+                if total == body.len() {
                     found = Some(n);
-                    break;
                 }
-                if 2 * n + sum < body.len() {
+                let Some(l) = body.get(2 * n..2 * n + 2) else {
+                    break;
+                };
+                total += 2 + usize::from(u16::from_le_bytes([l[0], l[1]]));
+                if total > body.len() {
                     break;
                 }
             }
@@ -533,7 +532,10 @@ fn event_layout(block_type: u32, b: &[u8]) -> Result<Option<EventLayout>, String
                 )
             })?;
         let lens = &body[..lens_len];
-        let declared: u64 = if large {
+        // A v1 count was inferred from the lengths adding up exactly: nothing more to check.
+        let declared: u64 = if !v2 {
+            0
+        } else if large {
             lens.chunks_exact(4)
                 .map(|c| u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
                 .sum()
