@@ -1035,9 +1035,11 @@ impl Inspector {
         {
             return;
         }
-        let parent = self.threads.get(&parent_tid).cloned();
         let mut child = ThreadInfo::new(child_tid);
-        if let Some(p) = &parent {
+        // Copy only what the child inherits: no clone of the parent's whole record (fd table
+        // and all) per clone event.
+        let parent_pid = self.threads.get(&parent_tid).map(|p| p.pid);
+        if let Some(p) = self.threads.get(&parent_tid) {
             child.uid = p.uid;
             child.gid = p.gid;
             child.loginuid = p.loginuid;
@@ -1101,12 +1103,11 @@ impl Inspector {
         child.vpid = int_arg("vpid").unwrap_or(child.pid);
         if !is_thread {
             // A new process gets a copy of its parent's fd table.
-            let parent_pid = parent.as_ref().map_or(parent_tid, |p| p.pid);
             let fds = self
                 .threads
-                .get(&parent_pid)
-                .map(|p| p.fds.clone())
-                .or_else(|| parent.map(|p| p.fds));
+                .get(&parent_pid.unwrap_or(parent_tid))
+                .or_else(|| self.threads.get(&parent_tid))
+                .map(|p| p.fds.clone());
             if let Some(fds) = fds {
                 child.fds = fds;
             }
