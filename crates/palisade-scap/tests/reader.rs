@@ -336,3 +336,32 @@ fn corrupted_captures_never_panic() {
         }
     }
 }
+
+/// Hands out at most a few bytes per read, so that no block lies whole in the reader's buffer
+/// and every event takes the copying path.
+struct Trickle {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let step = 1 + self.pos % 7;
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let n = step.min(rest.len()).min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn events_read_in_place_equal_events_read_piecewise() {
+    let path = shared().join("scap/curl_google.raw.scap");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let (whole, e1) = read_all(from_bytes(bytes.clone()));
+    let (piecewise, e2) = read_all(ScapReader::new(Trickle { bytes, pos: 0 }, "trickle"));
+    assert!(e1.is_none() && e2.is_none(), "{e1:?} {e2:?}");
+    assert!(whole.len() > 1000);
+    assert_eq!(whole, piecewise);
+}
