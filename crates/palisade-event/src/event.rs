@@ -78,6 +78,13 @@ impl<'a> Params<'a> {
         Ok(p)
     }
 
+    /// Like [`Params::new`] for a source that has already checked the lengths against the
+    /// data (as a capture reader does while it frames the event), without summing them again.
+    /// Accessors stay bounds-checked: lengths that do not fit yield `None`, never a panic.
+    pub fn from_checked(lens: &'a [u8], data: &'a [u8], width: LenWidth) -> Self {
+        Params { lens, data, width }
+    }
+
     /// No parameters.
     pub fn empty() -> Self {
         Params {

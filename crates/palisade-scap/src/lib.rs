@@ -668,7 +668,7 @@ impl<R: Read> EventSource for ScapReader<R> {
         let lens = block.get(layout.lens.clone()).unwrap_or_default();
         let data = block.get(layout.data.clone()).unwrap_or_default();
         // The lengths were checked against the data by `event_layout`.
-        let params = Params::new(lens, data, width).unwrap_or_else(|_| Params::empty());
+        let params = Params::from_checked(lens, data, width);
         Ok(Some(Event {
             num: self.num,
             ts: layout.ts,

@@ -165,6 +165,30 @@ fn cgroups_of(b: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether the NUL-separated `key=value` list `raw` decodes to exactly `cg` (what
+/// [`cgroups_of`] would return), without allocating.
+fn same_cgroups(raw: &[u8], cg: &[(String, String)]) -> bool {
+    let raw = raw.strip_suffix(&[0]).unwrap_or(raw);
+    let mut entries = if raw.is_empty() {
+        None
+    } else {
+        Some(raw.split(|&c| c == 0).filter_map(|kv| {
+            let eq = kv.iter().position(|&c| c == b'=')?;
+            Some((&kv[..eq], &kv[eq + 1..]))
+        }))
+    }
+    .into_iter()
+    .flatten();
+    let mut mine = cg.iter();
+    loop {
+        match (entries.next(), mine.next()) {
+            (None, None) => return true,
+            (Some((k, v)), Some((mk, mv))) if k == mk.as_bytes() && v == mv.as_bytes() => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Joins `path` to directory `dir` and normalizes `.` and `..` like sysdig does.
 pub fn resolve_path(dir: &str, path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -1078,15 +1102,16 @@ impl Inspector {
         {
             child.gid = v;
         }
-        if let Some(cg) = evt
-            .arg("cgroups")
-            .and_then(|v| v.as_bytes())
-            .map(cgroups_of)
-        {
-            if let Some(id) = container_id_from_cgroups(&cg) {
-                child.container_id = id.to_owned();
+        if let Some(raw) = evt.arg("cgroups").and_then(|v| v.as_bytes()) {
+            // Usually the parent's: then nothing to parse or allocate.
+            if !same_cgroups(raw, &child.cgroups) {
+                child.cgroups = cgroups_of(raw);
             }
-            child.cgroups = cg;
+            if let Some(id) = container_id_from_cgroups(&child.cgroups) {
+                if child.container_id != id {
+                    child.container_id = id.to_owned();
+                }
+            }
         }
         let is_thread = flags & cl::CLONE_THREAD != 0;
         if res == 0 {
@@ -1398,5 +1423,34 @@ impl<'a> Iterator for Ancestors<'a> {
         let parent = self.insp.parent(leader);
         self.cur = parent;
         parent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cgroups_of, same_cgroups};
+
+    #[test]
+    fn same_cgroups_agrees_with_parsing() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"\0",
+            b"cpuset=/\0cpu=/user.slice\0",
+            b"cpuset=/\0cpu=/user.slice",
+            b"cpuset=/\0noequals\0memory=/a=b\0",
+            b"cpu=/\xff\xfe\0",
+        ];
+        for a in cases {
+            for b in cases {
+                let parsed = cgroups_of(b);
+                let same = same_cgroups(a, &parsed);
+                let equal = cgroups_of(a) == parsed;
+                // Never a false "same"; invalid UTF-8 is conservatively "different".
+                assert!(!same || equal, "{a:?} against {b:?}");
+                if std::str::from_utf8(a).is_ok() {
+                    assert_eq!(same, equal, "{a:?} against {b:?}");
+                }
+            }
+        }
     }
 }
