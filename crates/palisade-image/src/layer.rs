@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use palisade_core::{Algorithm, Digest};
-use sha2::{Digest as _, Sha256};
 
 use crate::blob::BlobKey;
 use crate::limits::Limits;
@@ -270,7 +269,25 @@ fn fill(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn finish(hasher: Option<Sha256>) -> Option<Digest> {
-    hasher.map(|h| Digest::from_bytes(Algorithm::Sha256, &h.finalize()))
+    hasher.map(Sha256::finish)
+}
+
+/// Incremental SHA-256 (ring's, which uses the CPU's SHA extensions: hashing is most of the
+/// cost of reading an uncompressed layer).
+struct Sha256(ring::digest::Context);
+
+impl Sha256 {
+    fn new() -> Sha256 {
+        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(self) -> Digest {
+        Digest::from_bytes(Algorithm::Sha256, self.0.finish().as_ref())
+    }
 }
 
 /// Checks the uncompressed size against the limits.

@@ -41,7 +41,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use palisade_core::{Algorithm, Digest, ImageRef};
-use sha2::{Digest as _, Sha256};
 
 pub use blob::{ArchiveBlobs, BlobKey, BlobSource, LayoutBlobs, MemoryBlobs};
 pub use error::ImageError;
@@ -204,7 +203,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 }
 
 pub(crate) fn sha256(bytes: &[u8]) -> Digest {
-    Digest::from_bytes(Algorithm::Sha256, &Sha256::digest(bytes))
+    Digest::from_bytes(
+        Algorithm::Sha256,
+        ring::digest::digest(&ring::digest::SHA256, bytes).as_ref(),
+    )
 }
 
 fn verify(image: &str, expected: &Digest, bytes: &[u8]) -> Result<(), ImageError> {
