@@ -92,7 +92,7 @@ pub struct Catalog {
 }
 
 /// The result of reading one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct FileResult {
     packages: Vec<Package>,
     diagnostics: Vec<(String, String)>,

@@ -59,6 +59,8 @@ pub(crate) struct LayerContents<O> {
     pub opaque: Vec<String>,
     /// What the visitor made of the files it wanted, by path.
     pub visited: Vec<(String, O)>,
+    /// Every path the visitor read, whether or not it made something of it.
+    pub seen: std::collections::HashSet<String>,
 }
 
 /// Why a layer could not be read.
@@ -473,6 +475,7 @@ fn read_tar<V: FileVisitor, R: Read>(
         whiteouts: Vec::new(),
         opaque: Vec::new(),
         visited: Vec::new(),
+        seen: Default::default(),
     };
     for (n, entry) in archive.entries()?.enumerate() {
         if n as u64 >= limits.max_entries {
@@ -539,10 +542,11 @@ fn read_tar<V: FileVisitor, R: Read>(
                         size,
                         mode,
                     };
-                    if !visitor.wants_file(&file) {
-                        // Recorded below like every entry, but not read.
-                    } else if let Some(out) = visitor.visit(&file, &mut entry) {
-                        contents.visited.push((path.clone(), out));
+                    if visitor.wants_file(&file) {
+                        contents.seen.insert(path.clone());
+                        if let Some(out) = visitor.visit(&file, &mut entry) {
+                            contents.visited.push((path.clone(), out));
+                        }
                     }
                 }
                 Some(targets) => {

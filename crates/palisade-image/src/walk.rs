@@ -27,7 +27,7 @@ pub struct FileEntry<'a> {
 /// Looks at the files of an image as they stream by. Called from several threads at once.
 pub trait FileVisitor: Sync {
     /// What the visitor makes of one file.
-    type Output: Send;
+    type Output: Send + Clone;
 
     /// Whether this path is worth reading. Called for every regular file: keep it cheap.
     fn wants(&self, path: &str) -> bool;
@@ -327,13 +327,33 @@ impl Image {
                 );
             }
         }
-        // Hard links the visitor wants: read their targets once more, under the link's name.
+        // Hard links the visitor wants: what it made of the target serves the link too; a
+        // target it did not read is read once more, under the link's name.
         let mut links: Vec<Vec<(String, String)>> = vec![Vec::new(); contents.len()];
         for (path, node) in &map {
-            if let NodeKind::Hardlink(target) = &node.kind {
-                if visitor.wants(path) {
-                    links[node.layer].push((path.clone(), target.clone()));
+            let NodeKind::Hardlink(target) = &node.kind else {
+                continue;
+            };
+            let file = FileEntry {
+                path,
+                size: node.size,
+                mode: node.mode,
+            };
+            if !visitor.wants(path) || !visitor.wants_file(&file) {
+                continue;
+            }
+            let layer = &mut contents[node.layer];
+            if layer.seen.contains(target) {
+                let copy = layer
+                    .visited
+                    .iter()
+                    .find(|(p, _)| p == target)
+                    .map(|(_, out)| out.clone());
+                if let Some(out) = copy {
+                    layer.visited.push((path.clone(), out));
                 }
+            } else {
+                links[node.layer].push((path.clone(), target.clone()));
             }
         }
         for (i, wanted) in links.iter().enumerate().filter(|(_, w)| !w.is_empty()) {

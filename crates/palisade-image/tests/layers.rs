@@ -254,6 +254,22 @@ fn hard_links_are_read_through_their_target() {
 }
 
 #[test]
+fn hard_links_to_files_already_read_share_the_result() {
+    let layer = tar_layer(&[
+        E::File("usr/bin/perl5.36", b"interpreter"),
+        E::Hardlink("usr/bin/perl", "usr/bin/perl5.36"),
+    ]);
+    let w = walk(vec![Layer::plain(layer)]);
+    assert_eq!(
+        visible(&w),
+        [
+            ("/usr/bin/perl", "interpreter", Some(0)),
+            ("/usr/bin/perl5.36", "interpreter", Some(0)),
+        ]
+    );
+}
+
+#[test]
 fn symlinks_resolve_inside_the_root_only() {
     let layer = tar_layer(&[
         E::File("usr/lib/os-release", b"ID=test"),
