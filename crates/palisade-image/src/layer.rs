@@ -160,17 +160,23 @@ struct ChannelReader {
     /// The error the sender met; every later read repeats it, so a consumer that swallows
     /// one error (a visitor reading a file) cannot mistake the failure for the end.
     failed: Option<io::Error>,
+    /// Where read chunks go back to the sender, so buffers are reused, not reallocated.
+    recycle: SyncSender<Vec<u8>>,
 }
 
-impl ChannelReader {
-    fn new(rx: Receiver<Chunk>) -> ChannelReader {
-        ChannelReader {
-            rx,
-            current: Vec::new(),
-            pos: 0,
-            failed: None,
-        }
-    }
+/// A bounded channel of chunks between two pipeline stages: the sending end, the buffers the
+/// receiving end gives back, and the receiving end.
+fn channel() -> (SyncSender<Chunk>, Receiver<Vec<u8>>, ChannelReader) {
+    let (tx, rx) = sync_channel::<Chunk>(DEPTH);
+    let (recycle, recycled) = sync_channel::<Vec<u8>>(DEPTH + 2);
+    let reader = ChannelReader {
+        rx,
+        current: Vec::new(),
+        pos: 0,
+        failed: None,
+        recycle,
+    };
+    (tx, recycled, reader)
 }
 
 impl BufRead for ChannelReader {
@@ -181,7 +187,11 @@ impl BufRead for ChannelReader {
             }
             match self.rx.recv() {
                 Ok(Ok(chunk)) => {
-                    self.current = chunk;
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    if used.capacity() == CHUNK {
+                        // A full channel back just means the buffer is freed instead.
+                        let _ = self.recycle.try_send(used);
+                    }
                     self.pos = 0;
                 }
                 Ok(Err(e)) => self.failed = Some(e),
@@ -223,6 +233,7 @@ fn pump<R: Read>(
     mut src: R,
     first: Option<Vec<u8>>,
     tx: &SyncSender<Chunk>,
+    recycled: &Receiver<Vec<u8>>,
     mut inspect: impl FnMut(&[u8]) -> io::Result<()>,
 ) {
     if let Some(first) = first {
@@ -235,7 +246,11 @@ fn pump<R: Read>(
         }
     }
     loop {
-        let mut chunk = vec![0u8; CHUNK];
+        let mut chunk = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        // Only the part a short read left unused is zeroed again.
+        chunk.resize(CHUNK, 0);
         let n = match fill(&mut src, &mut chunk) {
             Ok(0) => return,
             Ok(n) => n,
@@ -348,16 +363,16 @@ pub(crate) fn read_layer<V: FileVisitor>(
     let compressed_count = AtomicU64::new(0);
 
     std::thread::scope(|scope| {
-        let (tx1, rx1) = sync_channel::<Chunk>(DEPTH);
+        let (tx1, recycled1, rx1) = channel();
         let reader = scope.spawn(|| {
-            let tx1 = tx1;
+            let (tx1, recycled1) = (tx1, recycled1);
             let mut blob_hash = spec.digest.as_ref().map(|_| Sha256::new());
             let mut tar_hash = spec
                 .diff_id
                 .as_ref()
                 .filter(|_| hash_tar_while_reading)
                 .map(|_| Sha256::new());
-            pump(blob, Some(first), &tx1, |chunk| {
+            pump(blob, Some(first), &tx1, &recycled1, |chunk| {
                 if let Some(h) = &mut blob_hash {
                     h.update(chunk);
                 }
@@ -381,17 +396,17 @@ pub(crate) fn read_layer<V: FileVisitor>(
             .filter(|_| compression != Compression::None)
             .map(|_| Sha256::new());
         let (contents, decoder) = if compression == Compression::None {
-            let mut stream = ChannelReader::new(rx1);
+            let mut stream = rx1;
             let contents = read_tar(&mut stream, limits, visitor, only);
             if contents.is_ok() {
                 io::copy(&mut stream, &mut io::sink())?;
             }
             (contents, None)
         } else {
-            let (tx2, rx2) = sync_channel::<Chunk>(DEPTH);
+            let (tx2, recycled2, rx2) = channel();
             let counted = &compressed_count;
             let decoder = scope.spawn(move || {
-                let source = ChannelReader::new(rx1);
+                let source = rx1;
                 let mut total = 0u64;
                 let inspect = |chunk: &[u8]| {
                     total += chunk.len() as u64;
@@ -402,10 +417,11 @@ pub(crate) fn read_layer<V: FileVisitor>(
                         flate2::bufread::MultiGzDecoder::new(source),
                         None,
                         &tx2,
+                        &recycled2,
                         inspect,
                     ),
                     _ => match zstd::stream::read::Decoder::with_buffer(source) {
-                        Ok(d) => pump(d, None, &tx2, inspect),
+                        Ok(d) => pump(d, None, &tx2, &recycled2, inspect),
                         Err(e) => {
                             let _ = tx2.send(Err(e));
                         }
@@ -413,7 +429,7 @@ pub(crate) fn read_layer<V: FileVisitor>(
                 }
             });
             let mut stream = Hashing {
-                inner: ChannelReader::new(rx2),
+                inner: rx2,
                 hasher: tar_hash.take(),
             };
             let contents = read_tar(&mut stream, limits, visitor, only);
