@@ -10,7 +10,7 @@ use palisade_event::table::Category;
 use palisade_event::{EventSource, Inspector};
 use palisade_rules::k8s::AuditEvent;
 use palisade_rules::syscall::{SyscallEvent, SyscallTable};
-use palisade_rules::{Alert, Engine, Level, Priority, RateLimiter, Scratch, ruleset};
+use palisade_rules::{Alert, Engine, Level, Priority, RateLimiter, ruleset};
 
 use crate::{GlobalOptions, Outcome, output};
 
@@ -234,7 +234,14 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     let events = if let Some(path) = &args.capture {
         let reader = palisade_scap::ScapReader::open(path)
             .with_context(|| format!("opening capture {}", path.display()))?;
-        replay(reader, &args, filter.as_ref(), &mut engine, &mut sinks)
+        let filter = filter.map(|rule| {
+            let one = ruleset::Ruleset {
+                rules: vec![rule],
+                ..ruleset::Ruleset::default()
+            };
+            Engine::new(&one, &SyscallTable).0
+        });
+        replay(reader, &args, filter, &mut engine, &mut sinks)
             .with_context(|| format!("reading capture {}", path.display()))?
     } else if let Some(path) = &args.k8s_audit {
         let file =
@@ -273,12 +280,11 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
 fn replay<S: EventSource>(
     mut src: S,
     args: &DetectArgs,
-    filter: Option<&palisade_rules::Rule>,
+    mut filter: Option<Engine>,
     engine: &mut Engine,
     sinks: &mut Sinks,
 ) -> anyhow::Result<u64> {
     let mut insp = Inspector::new();
-    let mut scratch = Scratch::default();
     let mut hits: Vec<usize> = Vec::new();
     let mut events = 0u64;
     let fallback_host = args.hostname.clone().unwrap_or_else(local_hostname);
@@ -301,8 +307,11 @@ fn replay<S: EventSource>(
             insp: &insp,
             hostname: host,
         };
-        if let Some(f) = filter {
-            if f.condition.eval(&ctx, &mut scratch) {
+        if let Some(f) = filter.as_mut() {
+            // The filter is a one-rule engine: events of other types never reach it.
+            let mut matched = false;
+            f.eval_syscall(evt.kind, &ctx, |_| matched = true);
+            if matched {
                 sinks.alerts += 1;
                 writeln!(sinks.out, "{}", evt.num)?;
             }
