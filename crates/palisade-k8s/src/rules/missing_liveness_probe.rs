@@ -2,9 +2,8 @@
 
 use palisade_core::Severity;
 
-use super::{Controls, Docs, Hit, Rule, Target, describe, each_container};
+use super::{Controls, Docs, Hit, Rule, Target, missing_probe};
 use crate::manifest::Object;
-use crate::pod::ContainerKind;
 
 pub(super) static RULE: Rule = Rule {
     id: "K8S-011",
@@ -30,16 +29,7 @@ pub(super) static RULE: Rule = Rule {
 };
 
 fn check(obj: &Object, out: &mut Vec<Hit>) {
-    each_container(obj, |_, c| {
-        if c.kind == ContainerKind::Regular
-            && c.node.get("livenessProbe").is_none_or(|p| p.is_null())
-        {
-            out.push(Hit {
-                span: obj.span(c.node),
-                message: format!("{} has no livenessProbe", describe(c)),
-            });
-        }
-    });
+    missing_probe(obj, "livenessProbe", out);
 }
 
 #[cfg(test)]

@@ -160,6 +160,19 @@ pub(crate) fn each_container<'a>(
     }
 }
 
+/// Flags every regular container of the object that sets no `probe` (`livenessProbe`,
+/// `readinessProbe`).
+pub(crate) fn missing_probe(obj: &Object, probe: &str, out: &mut Vec<Hit>) {
+    each_container(obj, |_, c| {
+        if c.kind == pod::ContainerKind::Regular && c.node.get(probe).is_none_or(|p| p.is_null()) {
+            out.push(Hit {
+                span: obj.span(c.node),
+                message: format!("{} has no {probe}", describe(c)),
+            });
+        }
+    });
+}
+
 /// `container "web"` / `init container "setup"`, for messages.
 pub(crate) fn describe(c: &Container<'_>) -> String {
     let kind = match c.kind {
