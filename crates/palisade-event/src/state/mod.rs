@@ -143,6 +143,13 @@ impl StateSink for Inspector {
     }
 }
 
+/// A parameter that holds a 32-bit id or number (uid, gid, dev), when present and in range.
+fn u32_arg(evt: &Event<'_>, name: &str) -> Option<u32> {
+    evt.arg(name)
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok())
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -901,11 +908,7 @@ impl Inspector {
             FdKind::File
         };
         let mut info = FdInfo::file(kind, path, flags);
-        info.dev = evt
-            .arg("dev")
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or(0);
+        info.dev = u32_arg(evt, "dev").unwrap_or(0);
         info.ino = evt.arg("ino").and_then(|v| v.as_u64()).unwrap_or(0);
         if fd < 0 {
             self.failed_fd = Some((fd, info));
@@ -986,18 +989,10 @@ impl Inspector {
                 t.loginuid = l as u32;
             }
         }
-        if let Some(v) = evt
-            .arg("uid")
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-        {
+        if let Some(v) = u32_arg(evt, "uid") {
             t.uid = v;
         }
-        if let Some(v) = evt
-            .arg("gid")
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-        {
+        if let Some(v) = u32_arg(evt, "gid") {
             t.gid = v;
         }
         if let Some(v) = evt.arg("cap_effective").and_then(|v| v.as_u64()) {
@@ -1088,18 +1083,10 @@ impl Inspector {
         child.fdlimit = int_arg("fdlimit").unwrap_or(0);
         child.flags = flags;
         child.clone_ts = evt.ts;
-        if let Some(v) = evt
-            .arg("uid")
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-        {
+        if let Some(v) = u32_arg(evt, "uid") {
             child.uid = v;
         }
-        if let Some(v) = evt
-            .arg("gid")
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-        {
+        if let Some(v) = u32_arg(evt, "gid") {
             child.gid = v;
         }
         if let Some(raw) = evt.arg("cgroups").and_then(|v| v.as_bytes()) {
@@ -1147,11 +1134,7 @@ impl Inspector {
                 .map(lossy)
                 .unwrap_or_default()
         };
-        let n = |n: &str| {
-            evt.arg(n)
-                .and_then(|v| v.as_u64())
-                .and_then(|v| u32::try_from(v).ok())
-        };
+        let n = |name: &str| u32_arg(evt, name);
         match evt.kind {
             ids::USER_ADDED_E => {
                 if let (Some(uid), Some(gid)) = (n("uid"), n("gid")) {
