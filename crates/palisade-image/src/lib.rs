@@ -90,6 +90,13 @@ pub struct Image {
 }
 
 impl Image {
+    /// The most specific identity of the image: the manifest digest, else the config digest.
+    pub fn identity(&self) -> Option<&Digest> {
+        self.manifest_digest
+            .as_ref()
+            .or(self.config_digest.as_ref())
+    }
+
     /// The root directory, for `dir:` images.
     pub fn root_dir(&self) -> Option<&Path> {
         self.root.as_deref()

@@ -86,11 +86,7 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         scanned_at: palisade_vulndb::time::rfc3339(palisade_vulndb::time::now()),
         image: reference.to_string(),
-        image_digest: image
-            .manifest_digest
-            .as_ref()
-            .or(image.config_digest.as_ref())
-            .map(ToString::to_string),
+        image_digest: image.identity().map(ToString::to_string),
         distro: catalog.distro.clone(),
         database: db.info()?,
         settings: Settings {
