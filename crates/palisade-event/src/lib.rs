@@ -30,6 +30,7 @@
 
 pub mod event;
 pub mod flags;
+pub mod mask;
 pub mod source;
 pub mod state;
 pub mod table;
@@ -37,6 +38,7 @@ pub mod table;
 pub use event::{
     Direction, Event, FLAG_INITIAL_STATE, LenWidth, Params, SockAddr, SockTuple, Value,
 };
+pub use mask::EventMask;
 pub use source::{EventBuilder, EventSource, MemorySource, OwnedEvent, StateRecord, StateSink};
 pub use state::{
     ContainerInfo, FdInfo, FdKind, GroupInfo, Inspector, Interface, L4Proto, MachineInfo,

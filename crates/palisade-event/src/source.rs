@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 
 use crate::event::{Event, LenWidth, Params};
+use crate::mask::EventMask;
 use crate::state::{FdInfo, GroupInfo, Interface, MachineInfo, ThreadInfo, UserInfo};
 
 /// A piece of system state a source knows outside of events: the process and fd tables of a
@@ -71,6 +72,14 @@ pub trait EventSource {
     /// The next event, or `None` at the end of the stream. After an error the source is
     /// finished: further calls return `Ok(None)`.
     fn next_event(&mut self, state: &mut dyn StateSink) -> Result<Option<Event<'_>>, Self::Error>;
+
+    /// Says which event types the consumer needs. A source may then skip the others without
+    /// decoding them; skipped events still count in the numbering ([`Event::num`]). State
+    /// records are always delivered. Sources that cannot filter keep yielding everything (the
+    /// default), so consumers must still look at each event's type.
+    fn set_interest(&mut self, mask: &EventMask) {
+        let _ = mask;
+    }
 }
 
 impl<S: EventSource + ?Sized> EventSource for &mut S {
@@ -79,6 +88,10 @@ impl<S: EventSource + ?Sized> EventSource for &mut S {
     fn next_event(&mut self, state: &mut dyn StateSink) -> Result<Option<Event<'_>>, Self::Error> {
         (**self).next_event(state)
     }
+
+    fn set_interest(&mut self, mask: &EventMask) {
+        (**self).set_interest(mask);
+    }
 }
 
 impl<S: EventSource + ?Sized> EventSource for Box<S> {
@@ -86,6 +99,10 @@ impl<S: EventSource + ?Sized> EventSource for Box<S> {
 
     fn next_event(&mut self, state: &mut dyn StateSink) -> Result<Option<Event<'_>>, Self::Error> {
         (**self).next_event(state)
+    }
+
+    fn set_interest(&mut self, mask: &EventMask) {
+        (**self).set_interest(mask);
     }
 }
 

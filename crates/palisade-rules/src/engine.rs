@@ -108,6 +108,15 @@ impl Engine {
         &self.rules
     }
 
+    /// The event type ids some enabled syscall rule can match, in increasing order.
+    pub fn syscall_kinds(&self) -> impl Iterator<Item = u16> + '_ {
+        self.by_kind
+            .iter()
+            .enumerate()
+            .filter(|(_, rules)| !rules.is_empty())
+            .filter_map(|(k, _)| u16::try_from(k).ok())
+    }
+
     /// How many rules an event of type `kind` visits.
     pub fn rules_for_kind(&self, kind: u16) -> usize {
         self.by_kind.get(usize::from(kind)).map_or(0, Vec::len)

@@ -10,9 +10,9 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use palisade_event::{EventSource, Inspector};
-use palisade_rules::ruleset::compile_filter;
-use palisade_rules::syscall::SyscallEvent;
-use palisade_rules::{Rule, Scratch};
+use palisade_rules::ruleset::{Ruleset, compile_filter};
+use palisade_rules::syscall::{SyscallEvent, SyscallTable};
+use palisade_rules::{Engine, Rule, Scratch};
 
 /// Filters in the subset of the language sysdig 0.29 understands: every comparison operator,
 /// `in`, `exists`, `and`, `or`, `not` and parentheses.
@@ -110,32 +110,48 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
+/// Each filter reads the capture on its own, with the source told to skip what neither the
+/// state nor the filter needs (as `palisade detect` does): sysdig, which reads everything, checks
+/// that nothing needed was skipped.
 fn palisade_matches(path: &Path, filters: &[Rule]) -> Vec<Vec<u64>> {
-    let mut src = palisade_scap::ScapReader::open(path)
-        .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
-    let mut insp = Inspector::new();
-    let mut scratch = Scratch::default();
-    let mut out = vec![Vec::new(); filters.len()];
-    while let Some(evt) = src
-        .next_event(&mut insp)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-    {
-        insp.process(&evt);
-        if !palisade_scap::display::sysdig_shows(&evt) {
-            continue;
-        }
-        let ctx = SyscallEvent {
-            evt: &evt,
-            insp: &insp,
-            hostname: "",
-        };
-        for (i, f) in filters.iter().enumerate() {
-            if f.condition.eval(&ctx, &mut scratch) {
-                out[i].push(evt.num);
+    filters
+        .iter()
+        .map(|f| {
+            let one = Ruleset {
+                rules: vec![f.clone()],
+                ..Ruleset::default()
+            };
+            let (engine, _) = Engine::new(&one, &SyscallTable);
+            let mut interest = Inspector::interest();
+            for k in engine.syscall_kinds() {
+                interest.insert(k);
             }
-        }
-    }
-    out
+            let mut src = palisade_scap::ScapReader::open(path)
+                .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+            src.set_interest(&interest);
+            let mut insp = Inspector::new();
+            let mut scratch = Scratch::default();
+            let mut out = Vec::new();
+            while let Some(evt) = src
+                .next_event(&mut insp)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+            {
+                insp.process(&evt);
+                if !palisade_scap::display::sysdig_shows(&evt) {
+                    continue;
+                }
+                let ctx = SyscallEvent {
+                    evt: &evt,
+                    insp: &insp,
+                    hostname: "",
+                };
+                if f.condition.eval(&ctx, &mut scratch) {
+                    out.push(evt.num);
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 fn sysdig_matches(path: &Path, filter: &str) -> Result<Vec<u64>, String> {

@@ -233,7 +233,7 @@ pub fn proclist(
             c.u64("process pfmajor")?;
             c.u64("process pfminor")?;
             if version >= 3 {
-                t.env = nul_list(c.str16("process env")?);
+                t.env = nul_list(c.str16("process env")?).into();
             }
             if version >= 4 {
                 t.vtid = c.i64("process vtid")?;

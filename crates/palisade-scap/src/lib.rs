@@ -31,6 +31,7 @@
 
 pub mod blocks;
 pub mod display;
+pub mod readahead;
 pub mod writer;
 
 use std::fs::File;
@@ -38,14 +39,15 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
-use palisade_event::Event;
 use palisade_event::event::{FLAG_INITIAL_STATE, LenWidth, Params};
 use palisade_event::source::{EventSource, StateRecord, StateSink};
 use palisade_event::table::{self, ids as ev};
+use palisade_event::{Event, EventMask};
 
 use blocks::{BlockError, ids};
 
-/// The reader's buffer: events that lie wholly inside it are decoded in place, without a copy.
+/// The buffer of decompressed input: events that lie wholly inside it are decoded in place,
+/// without a copy.
 const READ_BUFFER: usize = 1 << 18;
 
 /// The largest block the reader accepts (bytes).
@@ -125,6 +127,8 @@ pub struct ReadStats {
     pub events: u64,
     /// Event blocks skipped because their type is unknown to the event table.
     pub skipped_unknown_events: u64,
+    /// Events skipped, undecoded, because the consumer did not ask for their type.
+    pub skipped_uninteresting: u64,
     /// Blocks of unknown type skipped.
     pub skipped_unknown_blocks: u64,
     /// Bytes read (decompressed).
@@ -133,7 +137,7 @@ pub struct ReadStats {
 
 /// Reads a scap capture; see the crate documentation.
 pub struct ScapReader<R> {
-    input: BufReader<R>,
+    input: R,
     /// Bytes of the last event, still in `input`'s buffer, to consume on the next read.
     pending: usize,
     name: String,
@@ -146,6 +150,8 @@ pub struct ScapReader<R> {
     done: bool,
     in_section_prologue: bool,
     max_block: u32,
+    /// Event types the consumer needs; others are skipped without decoding.
+    interest: EventMask,
     stats: ReadStats,
 }
 
@@ -159,11 +165,53 @@ impl<R> std::fmt::Debug for ScapReader<R> {
     }
 }
 
-/// The input of a reader opened from a path: plain or gzip-compressed.
-pub type FileInput = Box<dyn Read + Send>;
+/// The input of a reader opened with [`ScapReader::open`] or [`ScapReader::from_read`].
+pub enum FileInput {
+    /// A file read ahead on a second thread.
+    Ahead(readahead::ReadAhead),
+    /// Any other buffered reader: a gzip decoder, a stream given by the caller.
+    Other(Box<dyn BufRead + Send>),
+}
+
+impl std::fmt::Debug for FileInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileInput::Ahead(_) => "FileInput::Ahead",
+            FileInput::Other(_) => "FileInput::Other",
+        })
+    }
+}
+
+impl Read for FileInput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            FileInput::Ahead(r) => r.read(buf),
+            FileInput::Other(r) => r.read(buf),
+        }
+    }
+}
+
+impl BufRead for FileInput {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            FileInput::Ahead(r) => r.fill_buf(),
+            FileInput::Other(r) => r.fill_buf(),
+        }
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        match self {
+            FileInput::Ahead(r) => r.consume(n),
+            FileInput::Other(r) => r.consume(n),
+        }
+    }
+}
 
 impl ScapReader<FileInput> {
-    /// Opens a capture file, gzip-compressed or not.
+    /// Opens a capture file, gzip-compressed or not. The file is read on a second thread
+    /// ([`readahead`]), ahead of decoding.
     pub fn open(path: &Path) -> Result<Self, ScapError> {
         let name = path.display().to_string();
         let file = File::open(path).map_err(|e| ScapError {
@@ -172,15 +220,25 @@ impl ScapReader<FileInput> {
             gzip: false,
             kind: ScapErrorKind::Io(e),
         })?;
-        Self::from_read(BufReader::with_capacity(READ_BUFFER, file), name)
+        let input = match readahead::ReadAhead::spawn(file) {
+            Ok(r) => FileInput::Ahead(r),
+            // No thread to be had: read in place.
+            Err((file, _)) => {
+                FileInput::Other(Box::new(BufReader::with_capacity(READ_BUFFER, file)))
+            }
+        };
+        Self::detect_gzip(input, name)
     }
 
     /// Reads a capture from any buffered reader, detecting gzip.
     pub fn from_read<B: BufRead + Send + 'static>(
-        mut input: B,
+        input: B,
         name: impl Into<String>,
     ) -> Result<Self, ScapError> {
-        let name = name.into();
+        Self::detect_gzip(FileInput::Other(Box::new(input)), name.into())
+    }
+
+    fn detect_gzip(mut input: FileInput, name: String) -> Result<Self, ScapError> {
         let head = input.fill_buf().map_err(|e| ScapError {
             file: name.clone(),
             offset: 0,
@@ -188,10 +246,13 @@ impl ScapReader<FileInput> {
             kind: ScapErrorKind::Io(e),
         })?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
-        let input: FileInput = if gzip {
-            Box::new(MultiGzDecoder::new(input))
+        let input = if gzip {
+            FileInput::Other(Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                MultiGzDecoder::new(input),
+            )))
         } else {
-            Box::new(input)
+            input
         };
         let mut r = ScapReader::new(input, name);
         r.gzip = gzip;
@@ -200,12 +261,12 @@ impl ScapReader<FileInput> {
     }
 }
 
-impl<R: Read> ScapReader<R> {
+impl<R: BufRead> ScapReader<R> {
     /// A reader over an uncompressed capture stream; the section header is checked on the
-    /// first read.
+    /// first read. Events lying wholly inside `input`'s buffer are decoded without a copy.
     pub fn new(input: R, name: impl Into<String>) -> Self {
         ScapReader {
-            input: BufReader::with_capacity(READ_BUFFER, input),
+            input,
             pending: 0,
             name: name.into(),
             gzip: false,
@@ -217,6 +278,7 @@ impl<R: Read> ScapReader<R> {
             done: false,
             in_section_prologue: true,
             max_block: DEFAULT_MAX_BLOCK,
+            interest: EventMask::all(),
             stats: ReadStats::default(),
         }
     }
@@ -280,7 +342,16 @@ impl<R: Read> ScapReader<R> {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.err(ScapErrorKind::Io(e))),
+                Err(e) => {
+                    // Fields, not `self.err`: `self.input` stays borrowed by the other arm.
+                    self.done = true;
+                    return Err(ScapError {
+                        file: self.name.clone(),
+                        offset: self.block_offset,
+                        gzip: self.gzip,
+                        kind: ScapErrorKind::Io(e),
+                    });
+                }
             }
         }
         self.block_offset = self.offset;
@@ -361,46 +432,60 @@ impl<R: Read> ScapReader<R> {
         Ok(())
     }
 
-    /// The next block, if it is an event block lying wholly in the read buffer: its layout
-    /// (relative to the body after the 8-byte header), consumed on the next read.
-    #[allow(
-        clippy::type_complexity,
-        reason = "I/O error, then the event's own verdict"
-    )]
-    fn event_in_buffer(
-        &mut self,
-    ) -> Result<Option<Result<Option<EventLayout>, String>>, ScapErrorKind> {
+    /// Looks at the next block where it lies in the read buffer; see [`Fast`].
+    fn event_in_buffer(&mut self) -> Result<Fast, ScapErrorKind> {
         let avail = match self.input.fill_buf() {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Fast::Slow),
             Err(e) => return Err(ScapErrorKind::Io(e)),
         };
         let Some(h) = avail.get(..8) else {
-            return Ok(None);
+            return Ok(Fast::Slow);
         };
         let block_type = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
         let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
         if !is_event_block(block_type) || len < 12 || len > self.max_block {
-            return Ok(None);
+            return Ok(Fast::Slow);
         }
         let n = len as usize;
         let Some(block) = avail.get(..n) else {
-            return Ok(None);
+            return Ok(Fast::Slow);
         };
         let t = &block[n - 4..];
         if u32::from_le_bytes([t[0], t[1], t[2], t[3]]) != len {
             // The slow path reports it with the place.
-            return Ok(None);
+            return Ok(Fast::Slow);
         }
-        let layout = event_layout(block_type, &block[8..n - 4]);
+        let body = &block[8..n - 4];
+        // Types the table does not know go through `event_layout`, which counts them apart.
+        let fast = match event_kind(block_type, body) {
+            Some(k) if usize::from(k) < table::EVENTS.len() && !self.interest.contains(k) => {
+                Fast::Skipped(k)
+            }
+            _ => match event_layout(block_type, body) {
+                Ok(Some(l)) => Fast::Event(l),
+                Ok(None) => Fast::Unknown,
+                Err(msg) => Fast::Bad(msg),
+            },
+        };
         self.block_offset = self.offset;
         self.offset += len as u64;
         self.stats.blocks += 1;
-        match layout {
-            Ok(Some(_)) => self.pending = n,
-            _ => self.input.consume(n),
+        if let Fast::Event(_) = fast {
+            self.pending = n;
+        } else {
+            self.input.consume(n);
         }
-        Ok(Some(layout))
+        Ok(fast)
+    }
+
+    /// Counts an event the consumer did not ask for: it keeps its number.
+    fn skip(&mut self, kind: u16) {
+        if !is_state_event(kind) {
+            self.in_section_prologue = false;
+        }
+        self.num += 1;
+        self.stats.skipped_uninteresting += 1;
     }
 
     fn state_block(&mut self, block_type: u32, sink: &mut dyn StateSink) -> Result<(), ScapError> {
@@ -575,6 +660,42 @@ struct EventLayout {
     large: bool,
 }
 
+/// What [`ScapReader::event_in_buffer`] found at the head of the read buffer.
+enum Fast {
+    /// An event block wholly in the buffer, decoded where it lies (consumed on the next read).
+    Event(EventLayout),
+    /// An event of a type the consumer did not ask for, consumed undecoded.
+    Skipped(u16),
+    /// An event of a type unknown to the event table, consumed.
+    Unknown,
+    /// A malformed event block.
+    Bad(String),
+    /// Anything else (a state block, a block across the buffer's end): read it the slow way.
+    Slow,
+}
+
+/// The type of the event in block body `b`, if the body is long enough to hold it.
+fn event_kind(block_type: u32, b: &[u8]) -> Option<u16> {
+    let flagged = matches!(block_type, ids::EVF | ids::EVF_V2 | ids::EVF_V2_LARGE);
+    // cpu (2), flags (4 if flagged), then ts (8), tid (8), len (4), type (2).
+    let at = if flagged { 6 } else { 2 } + 20;
+    b.get(at..at + 2).map(|k| u16::from_le_bytes([k[0], k[1]]))
+}
+
+/// Events that describe the state at the start of a section rather than activity.
+fn is_state_event(kind: u16) -> bool {
+    matches!(
+        kind,
+        ev::CONTAINER_E
+            | ev::CONTAINER_JSON_E
+            | ev::CONTAINER_JSON_2_E
+            | ev::USER_ADDED_E
+            | ev::USER_DELETED_E
+            | ev::GROUP_ADDED_E
+            | ev::GROUP_DELETED_E
+    )
+}
+
 fn is_event_block(t: u32) -> bool {
     matches!(
         t,
@@ -588,8 +709,12 @@ fn is_event_block(t: u32) -> bool {
     )
 }
 
-impl<R: Read> EventSource for ScapReader<R> {
+impl<R: BufRead> EventSource for ScapReader<R> {
     type Error = ScapError;
+
+    fn set_interest(&mut self, mask: &EventMask) {
+        self.interest = mask.clone();
+    }
 
     fn next_event(&mut self, sink: &mut dyn StateSink) -> Result<Option<Event<'_>>, ScapError> {
         if self.pending > 0 {
@@ -605,13 +730,17 @@ impl<R: Read> EventSource for ScapReader<R> {
         let (layout, in_place) = loop {
             // Fast path: an event block wholly inside the read buffer is decoded where it lies.
             match self.event_in_buffer() {
-                Ok(Some(Ok(Some(l)))) => break (l, true),
-                Ok(Some(Ok(None))) => {
+                Ok(Fast::Event(l)) => break (l, true),
+                Ok(Fast::Skipped(kind)) => {
+                    self.skip(kind);
+                    continue;
+                }
+                Ok(Fast::Unknown) => {
                     self.stats.skipped_unknown_events += 1;
                     continue;
                 }
-                Ok(Some(Err(msg))) => return Err(self.err(ScapErrorKind::BadEvent(msg))),
-                Ok(None) => {}
+                Ok(Fast::Bad(msg)) => return Err(self.err(ScapErrorKind::BadEvent(msg))),
+                Ok(Fast::Slow) => {}
                 Err(e) => return Err(self.err(e)),
             }
             let Some((block_type, len)) = self.read_header()? else {
@@ -628,6 +757,10 @@ impl<R: Read> EventSource for ScapReader<R> {
                 continue;
             }
             match event_layout(block_type, &self.buf) {
+                Ok(Some(l)) if !self.interest.contains(l.kind) => {
+                    self.skip(l.kind);
+                    continue;
+                }
                 Ok(Some(l)) => break (l, false),
                 Ok(None) => {
                     self.stats.skipped_unknown_events += 1;
@@ -636,18 +769,8 @@ impl<R: Read> EventSource for ScapReader<R> {
                 Err(msg) => return Err(self.err(ScapErrorKind::BadEvent(msg))),
             }
         };
-        let is_state_event = matches!(
-            layout.kind,
-            ev::CONTAINER_E
-                | ev::CONTAINER_JSON_E
-                | ev::CONTAINER_JSON_2_E
-                | ev::USER_ADDED_E
-                | ev::USER_DELETED_E
-                | ev::GROUP_ADDED_E
-                | ev::GROUP_DELETED_E
-        );
         let mut flags = layout.flags & !FLAG_INITIAL_STATE;
-        if is_state_event && self.in_section_prologue {
+        if is_state_event(layout.kind) && self.in_section_prologue {
             flags |= FLAG_INITIAL_STATE;
         } else {
             self.in_section_prologue = false;
@@ -660,8 +783,21 @@ impl<R: Read> EventSource for ScapReader<R> {
             LenWidth::U16
         };
         let block: &[u8] = if in_place {
-            // The block is still at the start of the read buffer (consumed on the next read).
-            self.input.buffer().get(8..).unwrap_or_default()
+            // The block is still at the start of the read buffer (consumed on the next read),
+            // so asking for the buffer again reads nothing.
+            match self.input.fill_buf() {
+                Ok(b) => b.get(8..).unwrap_or_default(),
+                Err(e) => {
+                    // Fields, not `self.err`: `self.input` stays borrowed by the other arm.
+                    self.done = true;
+                    return Err(ScapError {
+                        file: self.name.clone(),
+                        offset: self.block_offset,
+                        gzip: self.gzip,
+                        kind: ScapErrorKind::Io(e),
+                    });
+                }
+            }
         } else {
             &self.buf
         };

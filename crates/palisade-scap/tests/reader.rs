@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use palisade_event::table::ids;
-use palisade_event::{EventBuilder, EventSource, Inspector, MemorySource, OwnedEvent};
+use palisade_event::{EventBuilder, EventMask, EventSource, Inspector, MemorySource, OwnedEvent};
 use palisade_scap::writer::ScapWriter;
 use palisade_scap::{ScapError, ScapErrorKind, ScapReader};
 
@@ -17,7 +17,7 @@ fn shared() -> PathBuf {
     }
 }
 
-fn read_all(mut r: ScapReader<impl std::io::Read>) -> (Vec<OwnedEvent>, Option<ScapError>) {
+fn read_all(mut r: ScapReader<impl std::io::BufRead>) -> (Vec<OwnedEvent>, Option<ScapError>) {
     let mut out = Vec::new();
     let mut state = Inspector::new();
     loop {
@@ -360,8 +360,64 @@ fn events_read_in_place_equal_events_read_piecewise() {
     let path = shared().join("scap/curl_google.raw.scap");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let (whole, e1) = read_all(from_bytes(bytes.clone()));
-    let (piecewise, e2) = read_all(ScapReader::new(Trickle { bytes, pos: 0 }, "trickle"));
+    let (piecewise, e2) = read_all(ScapReader::new(
+        std::io::BufReader::new(Trickle { bytes, pos: 0 }),
+        "trickle",
+    ));
     assert!(e1.is_none() && e2.is_none(), "{e1:?} {e2:?}");
     assert!(whole.len() > 1000);
     assert_eq!(whole, piecewise);
+}
+
+/// `(number, type)` of every event, reading with `interest` (everything when None).
+fn numbered(
+    r: &mut ScapReader<impl std::io::BufRead>,
+    interest: Option<&EventMask>,
+) -> Vec<(u64, u16)> {
+    if let Some(m) = interest {
+        r.set_interest(m);
+    }
+    let mut out = Vec::new();
+    while let Some(e) = r.next_event(&mut ()).unwrap_or_else(|e| panic!("{e}")) {
+        out.push((e.num, e.kind));
+    }
+    out
+}
+
+#[test]
+fn skipped_events_keep_their_numbers() {
+    for name in ["inspect_502Error", "curl_google", "test_ipv6_client"] {
+        let path = shared().join(format!("scap/{name}.scap"));
+        let all = numbered(&mut ScapReader::open(&path).expect("opens"), None);
+        let mut interest = Inspector::interest();
+        interest.remove(ids::OPEN_E);
+        let mut r = ScapReader::open(&path).expect("opens");
+        let some = numbered(&mut r, Some(&interest));
+        let expected: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|&(_, k)| interest.contains(k))
+            .collect();
+        assert_eq!(some, expected, "{name}");
+        let skipped = all.len() - some.len();
+        assert_eq!(r.stats().skipped_uninteresting, skipped as u64, "{name}");
+        assert!(skipped > 0, "{name}: nothing was skipped");
+        assert!(
+            all.iter().any(|&(_, k)| k == ids::PROCINFO_E),
+            "{name}: expected CPU usage samples in the capture"
+        );
+    }
+    // The same through the slow path, where blocks are read piecewise.
+    // (This capture is not gzip-wrapped: `ScapReader::new` takes it as it is.)
+    let bytes = std::fs::read(shared().join("scap/inspect_502Error.scap")).expect("capture");
+    let mut piecewise = ScapReader::new(
+        std::io::BufReader::with_capacity(16, Cursor::new(bytes.clone())),
+        "small buffer",
+    );
+    let mut whole = from_bytes(bytes);
+    let interest = Inspector::interest();
+    assert_eq!(
+        numbered(&mut piecewise, Some(&interest)),
+        numbered(&mut whole, Some(&interest))
+    );
 }

@@ -5,7 +5,7 @@
 //! Needs `sysdig` (`apt-get install -y --no-install-recommends sysdig`, or
 //! `../shared/tools/install-peers.sh`): the test fails, saying so, when it is missing.
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -206,7 +206,7 @@ fn concatenated_captures_read_as_one() {
         left: copies - 1,
         cur: Cursor::new(bytes),
     };
-    let mut reader = ScapReader::new(input, "inspect_502Error.scap x100");
+    let mut reader = ScapReader::new(BufReader::new(input), "inspect_502Error.scap x100");
     let mut shown = 0u64;
     let mut last_num = 0;
     while let Some(evt) = reader.next_event(&mut ()).unwrap_or_else(|e| panic!("{e}")) {

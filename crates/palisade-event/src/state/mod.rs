@@ -1,7 +1,8 @@
 //! The system state rebuilt from a source's state records and events: threads with their
 //! parent chain, per-process file descriptors, containers, users and groups.
 //!
-//! [`Inspector::process`] must see every event in order (enter and exit). After it returns,
+//! [`Inspector::process`] must see every event of [`Inspector::interest`] in order (enter and
+//! exit); events outside it do not change the state and may be left out. After it returns,
 //! the state reflects the event (an `open` exit has its new fd, an `execve` exit its new
 //! command line), and [`Inspector::event_fd`] gives the fd the event is about. Closed fds and
 //! exited threads stay visible for the event that closes them and disappear at the next one.
@@ -11,6 +12,7 @@ mod types;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 pub use container::{
     container_id_from_cgroup, container_id_from_cgroups, parse_container_json, split_image,
@@ -22,8 +24,13 @@ pub use types::{
 
 use crate::event::{Direction, Event, LenWidth, Params, SockAddr, SockTuple, Value, trim_nul};
 use crate::flags::{cl, o};
+use crate::mask::EventMask;
 use crate::source::{StateRecord, StateSink};
 use crate::table::{EF_CREATES_FD, EF_USES_FD, ids};
+
+/// Events that say nothing about processes, files or containers: CPU usage samples and
+/// scheduler switches.
+const STATELESS: [u16; 3] = [ids::PROCINFO_E, ids::SCHEDSWITCH_6_E, ids::SCHEDSWITCH_1_E];
 
 /// `AT_FDCWD`: the dirfd meaning "the working directory".
 pub const AT_FDCWD: i64 = -100;
@@ -261,6 +268,16 @@ impl Inspector {
         }
     }
 
+    /// The event types that change the state: every type but CPU usage samples and scheduler
+    /// switches. A source given this mask (or a larger one) keeps the state exact.
+    pub fn interest() -> EventMask {
+        let mut m = EventMask::all();
+        for k in STATELESS {
+            m.remove(k);
+        }
+        m
+    }
+
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
@@ -456,7 +473,7 @@ impl Inspector {
         self.failed_fd = None;
         let info = evt.info();
         match evt.kind {
-            ids::PROCINFO_E | ids::SCHEDSWITCH_6_E | ids::SCHEDSWITCH_1_E => return,
+            k if STATELESS.contains(&k) => return,
             ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E => {
                 self.on_container_json(evt);
                 return;
@@ -960,7 +977,7 @@ impl Inspector {
             t.args = args;
         }
         if let Some(env) = env {
-            t.env = env;
+            t.env = env.into();
         }
         if let Some(comm) = comm {
             t.comm = comm;
@@ -1011,7 +1028,7 @@ impl Inspector {
             if let Some(id) = container_id_from_cgroups(&cg) {
                 t.container_id = id.to_owned();
             }
-            t.cgroups = cg;
+            t.cgroups = cg.into();
         }
         // Close-on-exec fds disappear.
         let pid = t.pid;
@@ -1065,11 +1082,11 @@ impl Inspector {
             child.sid = p.sid;
             child.pgid = p.pgid;
             child.tty = p.tty;
-            child.env.clone_from(&p.env);
+            child.env = Arc::clone(&p.env);
             child.exepath.clone_from(&p.exepath);
             child.root.clone_from(&p.root);
             child.container_id.clone_from(&p.container_id);
-            child.cgroups.clone_from(&p.cgroups);
+            child.cgroups = Arc::clone(&p.cgroups);
         }
         child.exe = str_arg("exe").unwrap_or_default();
         child.args = evt
@@ -1092,7 +1109,7 @@ impl Inspector {
         if let Some(raw) = evt.arg("cgroups").and_then(|v| v.as_bytes()) {
             // Usually the parent's: then nothing to parse or allocate.
             if !same_cgroups(raw, &child.cgroups) {
-                child.cgroups = cgroups_of(raw);
+                child.cgroups = cgroups_of(raw).into();
             }
             if let Some(id) = container_id_from_cgroups(&child.cgroups) {
                 if child.container_id != id {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// A hasher for integer keys (thread ids, fds): a multiply-rotate mix, much cheaper than SipHash.
 /// Keys come from the kernel or from a capture, not from a remote peer choosing collisions
@@ -237,8 +238,8 @@ pub struct ThreadInfo {
     pub exepath: String,
     /// `proc.args`: the arguments after argv\[0\].
     pub args: Vec<String>,
-    /// `proc.env`: the environment, `NAME=value`.
-    pub env: Vec<String>,
+    /// `proc.env`: the environment, `NAME=value`; shared with the threads that inherited it.
+    pub env: Arc<[String]>,
     /// `proc.cwd`: working directory, with a trailing `/`.
     pub cwd: String,
     /// `proc.tty`: controlling terminal number, 0 for none.
@@ -249,8 +250,8 @@ pub struct ThreadInfo {
     pub gid: u32,
     /// `user.loginuid`; `u32::MAX` when unset.
     pub loginuid: u32,
-    /// Control groups, `(subsystem, path)`.
-    pub cgroups: Vec<(String, String)>,
+    /// Control groups, `(subsystem, path)`; shared with the threads that inherited them.
+    pub cgroups: Arc<[(String, String)]>,
     /// `container.id` (12 hex digits), empty on the host.
     pub container_id: String,
     /// Clone flags and driver flags (`PPM_CL_*`) of the thread's creation.

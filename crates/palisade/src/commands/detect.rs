@@ -284,6 +284,15 @@ fn replay<S: EventSource>(
     engine: &mut Engine,
     sinks: &mut Sinks,
 ) -> anyhow::Result<u64> {
+    // The source may skip events that neither the state nor any rule looks at.
+    let mut interest = Inspector::interest();
+    for k in engine
+        .syscall_kinds()
+        .chain(filter.iter().flat_map(Engine::syscall_kinds))
+    {
+        interest.insert(k);
+    }
+    src.set_interest(&interest);
     let mut insp = Inspector::new();
     let mut hits: Vec<usize> = Vec::new();
     let mut events = 0u64;
