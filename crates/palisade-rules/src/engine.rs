@@ -7,7 +7,11 @@ use std::io::Write as _;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
-use crate::program::{FieldSource, Scratch, Val, write_val};
+use palisade_event::EventMask;
+
+use crate::condition::Op;
+use crate::fields::FieldId;
+use crate::program::{FieldSource, KindTest, Matcher, Node, Scratch, Val, write_val};
 use crate::ruleset::{EventTypes, OutputPart, Priority, Rule, Ruleset, Source};
 
 /// Compiled rules ready to evaluate. Each syscall event visits only the rules that can match its
@@ -21,6 +25,35 @@ pub struct Engine {
     k8s: Vec<u32>,
     scratch: Scratch,
     out_buf: Vec<u8>,
+}
+
+/// Gives every `evt.type` comparison with names its [`KindTest`], so that evaluation compares
+/// ids instead of names.
+fn kind_tests(node: &mut Node, table: &dyn EventTypeTable) {
+    match node {
+        Node::And(v) | Node::Or(v) => v.iter_mut().for_each(|n| kind_tests(n, table)),
+        Node::Not(n) => kind_tests(n, table),
+        Node::True | Node::False => {}
+        Node::Check(c) => {
+            if c.field.id != FieldId::EvtType || !c.field.transformers.is_empty() {
+                return;
+            }
+            let (names, negate): (Vec<&[u8]>, bool) = match &c.matcher {
+                Matcher::StrCmp(Op::Eq, name) => (vec![name.as_slice()], false),
+                Matcher::StrCmp(Op::Ne, name) => (vec![name.as_slice()], true),
+                Matcher::StrSet(set) => (set.iter().collect(), false),
+                _ => return,
+            };
+            let mut mask = EventMask::empty();
+            for name in names {
+                // A name that is no event's never matches, as a name comparison would not.
+                if let Ok(name) = std::str::from_utf8(name) {
+                    table.ids(name).into_iter().for_each(|k| mask.insert(k));
+                }
+            }
+            c.kinds = Some(Box::new(KindTest { mask, negate }));
+        }
+    }
 }
 
 /// Maps event type names to ids: the event table of the event model.
@@ -87,7 +120,11 @@ impl Engine {
                     }
                 }
             }
-            rules.push(rule.clone());
+            let mut rule = rule.clone();
+            if rule.source == Source::Syscall {
+                kind_tests(&mut rule.condition, table);
+            }
+            rules.push(rule);
         }
         let mut seen = std::collections::HashSet::new();
         diags.retain(|d: &Diagnostic| seen.insert((d.span.clone(), d.message.clone())));

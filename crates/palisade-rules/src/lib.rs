@@ -17,6 +17,7 @@
 //! assert_eq!(rules.rules.len(), 1);
 //! ```
 
+pub mod byteset;
 pub mod condition;
 pub mod diag;
 pub mod engine;

@@ -4,11 +4,12 @@
 //! path-prefix sets for `pmatch`, compiled globs and regexes); evaluation reuses the buffers of
 //! a [`Scratch`] and does not allocate once they have grown to fit.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 
 use memchr::memmem;
+use palisade_event::EventMask;
 
+use crate::byteset::ByteSet;
 use crate::condition::{Op, Transformer};
 use crate::fields::{FieldArg, FieldId, FieldType};
 
@@ -55,6 +56,11 @@ pub trait FieldSource {
     /// Calls `f` with each value of `field` until it returns true; returns whether one did.
     /// A field with no value calls `f` zero times. Computed strings go in `buf`.
     fn visit(&self, field: &Field, buf: &mut Vec<u8>, f: &mut dyn FnMut(Val<'_>) -> bool) -> bool;
+
+    /// The event type id, for sources whose events have one (system calls).
+    fn event_kind(&self) -> Option<u16> {
+        None
+    }
 }
 
 /// Reusable buffers for evaluation; keep one per thread and pass it to every call.
@@ -199,7 +205,7 @@ fn class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
 pub enum Matcher {
     Exists,
     StrCmp(Op, Vec<u8>),
-    StrSet(HashSet<Box<[u8]>>),
+    StrSet(ByteSet),
     Contains(memmem::Finder<'static>),
     /// Needle already lower-cased.
     IContains(memmem::Finder<'static>),
@@ -208,7 +214,7 @@ pub enum Matcher {
     Glob(Glob),
     IGlob(Glob),
     /// Path prefixes: a value matches if it is one of them or lies below one.
-    PMatch(HashSet<Box<[u8]>>),
+    PMatch(ByteSet),
     Regex(regex::bytes::Regex),
     NumCmp(Op, i64),
     NumSet(Vec<i64>),
@@ -217,7 +223,7 @@ pub enum Matcher {
     NetSet(Vec<Net>),
     /// For arguments: compare as numbers when both sides are, else as text.
     DynCmp(Op, Vec<u8>, Option<i64>),
-    DynSet(HashSet<Box<[u8]>>, Vec<i64>),
+    DynSet(ByteSet, Vec<i64>),
     /// `val(field)`: compare with another field of the same event.
     Field(Op, Box<Field>),
 }
@@ -238,6 +244,18 @@ pub enum Node {
 pub struct Check {
     pub field: Field,
     pub matcher: Matcher,
+    /// The same comparison on event type ids, for `evt.type` compared with names: set by the
+    /// engine, which knows the event table, so that no name is compared per event.
+    pub kinds: Option<Box<KindTest>>,
+}
+
+/// `evt.type` compared with names, as a set of event type ids.
+#[derive(Debug, Clone)]
+pub struct KindTest {
+    /// The ids whose names the comparison names.
+    pub mask: EventMask,
+    /// Whether the comparison holds for ids *outside* the mask (`!=`).
+    pub negate: bool,
 }
 
 impl Node {
@@ -310,7 +328,7 @@ fn str_op(op: Op, v: &[u8], c: &[u8]) -> bool {
     }
 }
 
-fn pmatch(set: &HashSet<Box<[u8]>>, v: &[u8]) -> bool {
+fn pmatch(set: &ByteSet, v: &[u8]) -> bool {
     if set.contains(v) {
         return true;
     }
@@ -466,6 +484,9 @@ fn transform(ts: &[Transformer], v: Val<'_>, out: &mut Vec<u8>, tmp: &mut Vec<u8
 
 impl Check {
     fn eval<S: FieldSource + ?Sized>(&self, src: &S, scratch: &mut Scratch) -> bool {
+        if let (Some(test), Some(kind)) = (&self.kinds, src.event_kind()) {
+            return test.mask.contains(kind) != test.negate;
+        }
         let Scratch {
             extract,
             transform: tbuf,
@@ -538,10 +559,7 @@ mod tests {
 
     #[test]
     fn pmatch_prefixes() {
-        let set: HashSet<Box<[u8]>> = ["/etc", "/usr/lib/"]
-            .iter()
-            .map(|s| s.as_bytes().into())
-            .collect();
+        let set: ByteSet = ["/etc", "/usr/lib/"].iter().map(|s| s.as_bytes()).collect();
         assert!(pmatch(&set, b"/etc"));
         assert!(pmatch(&set, b"/etc/passwd"));
         assert!(!pmatch(&set, b"/etcx"));

@@ -9,6 +9,7 @@ use memchr::memmem;
 use palisade_core::Span;
 use serde::Serialize;
 
+use crate::byteset::ByteSet;
 use crate::condition::{self, Expr, FieldExpr, Op, Rhs, Value};
 use crate::diag::{Diagnostic, Level};
 use crate::fields::{self, FieldError, FieldId, FieldSource as FieldSrc, FieldType};
@@ -1201,6 +1202,7 @@ impl Cx<'_> {
                 }
                 return (
                     Node::Check(Box::new(Check {
+                        kinds: None,
                         field,
                         matcher: Matcher::Field(op, Box::new(rfield)),
                     })),
@@ -1262,7 +1264,14 @@ impl Cx<'_> {
             Evt::Any
         };
         match self.matcher(&field, op, &values) {
-            Ok(matcher) => (Node::Check(Box::new(Check { field, matcher })), evt),
+            Ok(matcher) => (
+                Node::Check(Box::new(Check {
+                    field,
+                    matcher,
+                    kinds: None,
+                })),
+                evt,
+            ),
             Err(msg) => {
                 self.err("invalid-value", text.span_at(at), msg);
                 fail
@@ -1272,9 +1281,8 @@ impl Cx<'_> {
 
     fn matcher(&self, field: &Field, op: Op, values: &[String]) -> Result<Matcher, String> {
         let one = || values.first().cloned().unwrap_or_default();
-        let bytes_set = |vals: &[String]| -> HashSet<Box<[u8]>> {
-            vals.iter().map(|v| v.as_bytes().into()).collect()
-        };
+        let bytes_set =
+            |vals: &[String]| -> ByteSet { vals.iter().map(|v| v.as_bytes()).collect() };
         if op == Op::Exists {
             return Ok(Matcher::Exists);
         }

@@ -1,24 +1,30 @@
 //! Field values of system-call events: the event itself plus the process, fd, user and
 //! container tables an [`Inspector`] rebuilt up to it.
 
+use std::cell::OnceCell;
 use std::io::Write as _;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use palisade_event::event::Value;
 use palisade_event::state::{FdInfo, ThreadInfo};
 use palisade_event::table::Format;
-use palisade_event::{Event, Inspector, flags};
+use palisade_event::{Event, EventMask, Inspector, flags};
 
 use crate::fields::{FieldArg, FieldId};
 use crate::program::{Field, FieldSource, Glob, Val};
 
 /// One system-call event with the state as of that event (call [`Inspector::process`] first).
-#[derive(Debug, Clone, Copy)]
+///
+/// The event's thread and fd are looked up once, on first use, however many fields ask.
+#[derive(Debug, Clone)]
 pub struct SyscallEvent<'a> {
     pub evt: &'a Event<'a>,
     pub insp: &'a Inspector,
     /// `evt.hostname`, when the capture does not say.
     pub hostname: &'a str,
+    thread: OnceCell<Option<&'a ThreadInfo>>,
+    fd: OnceCell<Option<(i64, Option<&'a FdInfo>)>>,
 }
 
 const CAPS: &[&str] = &[
@@ -87,16 +93,31 @@ fn join<'s>(items: impl Iterator<Item = &'s str>, buf: &mut Vec<u8>) {
     }
 }
 
-fn is_open(name: &str) -> bool {
-    matches!(
-        name,
-        "open" | "openat" | "openat2" | "open_by_handle_at" | "creat"
-    )
-}
+/// The event types of the open family.
+static OPEN_KINDS: LazyLock<EventMask> = LazyLock::new(|| {
+    let mut m = EventMask::empty();
+    for name in ["open", "openat", "openat2", "open_by_handle_at", "creat"] {
+        for k in palisade_event::table::event_ids(name) {
+            m.insert(k);
+        }
+    }
+    m
+});
 
 impl<'a> SyscallEvent<'a> {
+    /// The event `evt`, with `insp` holding the state as of it.
+    pub fn new(evt: &'a Event<'a>, insp: &'a Inspector, hostname: &'a str) -> Self {
+        SyscallEvent {
+            evt,
+            insp,
+            hostname,
+            thread: OnceCell::new(),
+            fd: OnceCell::new(),
+        }
+    }
+
     fn thread(&self) -> Option<&'a ThreadInfo> {
-        self.insp.event_thread()
+        *self.thread.get_or_init(|| self.insp.event_thread())
     }
 
     fn parent(&self) -> Option<&'a ThreadInfo> {
@@ -105,7 +126,7 @@ impl<'a> SyscallEvent<'a> {
     }
 
     fn fd(&self) -> Option<(i64, Option<&'a FdInfo>)> {
-        self.insp.event_fd()
+        *self.fd.get_or_init(|| self.insp.event_fd())
     }
 
     fn fdinfo(&self) -> Option<&'a FdInfo> {
@@ -118,7 +139,7 @@ impl<'a> SyscallEvent<'a> {
 
     /// The open flags of an open-family exit event.
     fn open_flags(&self) -> Option<u32> {
-        if !is_open(self.evt.name())
+        if !OPEN_KINDS.contains(self.evt.kind)
             || self.evt.direction() != palisade_event::event::Direction::Exit
         {
             return None;
@@ -171,6 +192,10 @@ fn tstr(
 
 impl<'a> FieldSource for SyscallEvent<'a> {
     #[allow(clippy::too_many_lines, reason = "one arm per field")]
+    fn event_kind(&self) -> Option<u16> {
+        Some(self.evt.kind)
+    }
+
     fn visit(&self, field: &Field, buf: &mut Vec<u8>, f: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         use FieldId::*;
         let e = self.evt;

@@ -65,11 +65,7 @@ fn openat_of_shadow_raises_one_alert() {
     let mut alerts = Vec::new();
     while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
         insp.process(&evt);
-        let ctx = SyscallEvent {
-            evt: &evt,
-            insp: &insp,
-            hostname: "test-host",
-        };
+        let ctx = SyscallEvent::new(&evt, &insp, "test-host");
         let mut hits = Vec::new();
         engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
         for i in hits {
@@ -130,11 +126,7 @@ fn fired(rules: &str) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
         insp.process(&evt);
-        let ctx = SyscallEvent {
-            evt: &evt,
-            insp: &insp,
-            hostname: "",
-        };
+        let ctx = SyscallEvent::new(&evt, &insp, "");
         let mut hits = Vec::new();
         engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
         for i in hits {
@@ -188,4 +180,54 @@ fn exceptions_overrides_transformers_and_regex() {
   priority: INFO
 "#;
     assert_eq!(fired(transformers), ["regex@1", "b64@3", "val@3"]);
+}
+
+/// `evt.type` comparisons are evaluated on ids by the engine: the answers must be those of the
+/// comparison on names, for every operator the engine rewrites and one it leaves alone.
+#[test]
+fn event_type_ids_answer_like_names() {
+    let conditions = [
+        "evt.type = openat",
+        "evt.type != openat",
+        "evt.type in (openat, close)",
+        "evt.type intersects (close, nosuch)",
+        "evt.type = nosuch",
+        "not evt.type in (close)",
+        "evt.type startswith open",
+    ];
+    let events = [
+        EventBuilder::new(ids::OPENAT_2_E)
+            .tid(7)
+            .i64(-100)
+            .str("/x")
+            .u32(1)
+            .u32(0)
+            .build(),
+        EventBuilder::new(ids::CLOSE_E).tid(7).i64(3).build(),
+        EventBuilder::new(ids::CLOSE_X).tid(7).i64(0).build(),
+        // read >
+        EventBuilder::new(6).tid(7).i64(3).u32(10).build(),
+    ];
+    for cond in conditions {
+        let rule = ruleset::compile_filter(cond).unwrap_or_else(|d| panic!("{cond}: {d:?}"));
+        let one = ruleset::Ruleset {
+            rules: vec![rule.clone()],
+            ..ruleset::Ruleset::default()
+        };
+        let (engine, _) = Engine::new(&one, &SyscallTable);
+        let by_ids = &engine.rules()[0].condition;
+        let mut insp = Inspector::new();
+        let mut scratch = palisade_rules::Scratch::default();
+        let mut src = MemorySource::new(events.to_vec());
+        while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
+            insp.process(&evt);
+            let ctx = SyscallEvent::new(&evt, &insp, "");
+            assert_eq!(
+                by_ids.eval(&ctx, &mut scratch),
+                rule.condition.eval(&ctx, &mut scratch),
+                "{cond} on {}",
+                evt.name()
+            );
+        }
+    }
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use palisade_event::{EventSource, Inspector};
 use palisade_rules::ruleset::{Ruleset, compile_filter};
 use palisade_rules::syscall::{SyscallEvent, SyscallTable};
-use palisade_rules::{Engine, Rule, Scratch};
+use palisade_rules::{Engine, Rule};
 
 /// Filters in the subset of the language sysdig 0.29 understands: every comparison operator,
 /// `in`, `exists`, `and`, `or`, `not` and parentheses.
@@ -110,9 +110,9 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
-/// Each filter reads the capture on its own, with the source told to skip what neither the
-/// state nor the filter needs (as `palisade detect` does): sysdig, which reads everything, checks
-/// that nothing needed was skipped.
+/// Each filter is a one-rule engine, as in `palisade detect --filter`, and reads the capture on
+/// its own with the source told to skip what neither the state nor the filter needs: sysdig,
+/// which reads and tests everything, checks that nothing needed was skipped or left unvisited.
 fn palisade_matches(path: &Path, filters: &[Rule]) -> Vec<Vec<u64>> {
     filters
         .iter()
@@ -121,7 +121,7 @@ fn palisade_matches(path: &Path, filters: &[Rule]) -> Vec<Vec<u64>> {
                 rules: vec![f.clone()],
                 ..Ruleset::default()
             };
-            let (engine, _) = Engine::new(&one, &SyscallTable);
+            let (mut engine, _) = Engine::new(&one, &SyscallTable);
             let mut interest = Inspector::interest();
             for k in engine.syscall_kinds() {
                 interest.insert(k);
@@ -130,7 +130,6 @@ fn palisade_matches(path: &Path, filters: &[Rule]) -> Vec<Vec<u64>> {
                 .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
             src.set_interest(&interest);
             let mut insp = Inspector::new();
-            let mut scratch = Scratch::default();
             let mut out = Vec::new();
             while let Some(evt) = src
                 .next_event(&mut insp)
@@ -140,12 +139,10 @@ fn palisade_matches(path: &Path, filters: &[Rule]) -> Vec<Vec<u64>> {
                 if !palisade_scap::display::sysdig_shows(&evt) {
                     continue;
                 }
-                let ctx = SyscallEvent {
-                    evt: &evt,
-                    insp: &insp,
-                    hostname: "",
-                };
-                if f.condition.eval(&ctx, &mut scratch) {
+                let ctx = SyscallEvent::new(&evt, &insp, "");
+                let mut hit = false;
+                engine.eval_syscall(evt.kind, &ctx, |_| hit = true);
+                if hit {
                     out.push(evt.num);
                 }
             }

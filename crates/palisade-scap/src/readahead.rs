@@ -110,28 +110,39 @@ impl Read for ReadAhead {
     }
 }
 
+impl ReadAhead {
+    /// Hands the spent chunk back and waits for the next; an empty buffer at the end.
+    #[cold]
+    fn next_chunk(&mut self) -> io::Result<()> {
+        let used = std::mem::take(&mut self.cur);
+        if used.capacity() > 0 {
+            // The thread may have finished; then the chunk is simply dropped.
+            let _ = self.recycle.try_send(used);
+        }
+        self.pos = 0;
+        match self.chunks.recv() {
+            Ok(Ok(chunk)) => self.cur = chunk,
+            Ok(Err(e)) => {
+                self.failed = true;
+                return Err(e);
+            }
+            // The thread hung up: the end of the input.
+            Err(_) => {}
+        }
+        Ok(())
+    }
+}
+
 impl BufRead for ReadAhead {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.cur.len() && !self.failed {
-            let used = std::mem::take(&mut self.cur);
-            if used.capacity() > 0 {
-                // The thread may have finished; then the chunk is simply dropped.
-                let _ = self.recycle.try_send(used);
-            }
-            self.pos = 0;
-            match self.chunks.recv() {
-                Ok(Ok(chunk)) => self.cur = chunk,
-                Ok(Err(e)) => {
-                    self.failed = true;
-                    return Err(e);
-                }
-                // The thread hung up: the end of the input.
-                Err(_) => {}
-            }
+            self.next_chunk()?;
         }
-        Ok(&self.cur[self.pos..])
+        Ok(self.cur.get(self.pos..).unwrap_or_default())
     }
 
+    #[inline]
     fn consume(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.cur.len());
     }

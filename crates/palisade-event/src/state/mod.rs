@@ -11,6 +11,7 @@ mod container;
 mod types;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -93,6 +94,8 @@ pub struct Inspector {
     empty_fds: IdMap<i64, FdInfo>,
     unknown_fd: FdInfo,
     cur_exit: bool,
+    /// The cgroups last parsed from a clone event, and their container id.
+    recent_cgroups: (Arc<[(String, String)]>, Option<String>),
 }
 
 impl StateSink for Inspector {
@@ -446,9 +449,20 @@ impl Inspector {
         self.cur_fd = Some(fd);
     }
 
-    fn ensure_thread(&mut self, tid: i64) {
-        if !self.threads.contains_key(&tid) && tid != NO_THREAD {
-            self.insert_thread(ThreadInfo::new(tid));
+    /// Thread `tid`, added if unknown (within the limit).
+    fn thread_entry(&mut self, tid: i64) -> Option<&mut ThreadInfo> {
+        if tid == NO_THREAD {
+            // Never added for an event, though a pseudo thread may hold the id.
+            return self.threads.get_mut(&tid);
+        }
+        let full = self.threads.len() >= self.limits.max_threads;
+        match self.threads.entry(tid) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(e) if !full => Some(e.insert(ThreadInfo::new(tid))),
+            Entry::Vacant(_) => {
+                self.stats.dropped_by_limits += 1;
+                None
+            }
         }
     }
 
@@ -488,7 +502,8 @@ impl Inspector {
             }
             _ => {}
         }
-        self.ensure_thread(evt.tid);
+        // One lookup finds or adds the event's thread.
+        let thread = self.thread_entry(evt.tid);
         if evt.direction() == Direction::Enter {
             let fd = if info.flags & EF_USES_FD != 0 {
                 evt.params
@@ -497,7 +512,7 @@ impl Inspector {
             } else {
                 None
             };
-            if let Some(t) = self.threads.get_mut(&evt.tid) {
+            if let Some(t) = thread {
                 let (lens, data, width) = evt.params.raw_parts();
                 t.last.kind = evt.kind;
                 t.last.fd = fd.unwrap_or(-1);
@@ -517,20 +532,22 @@ impl Inspector {
             self.cur_fd = fd;
             self.on_enter(evt);
         } else {
+            // The enter is used up by its exit (`with_enter` still reads it for `on_exit`).
+            let (matched, last_fd) = match thread {
+                Some(t) => {
+                    let matched = t.last.valid && t.last.kind.wrapping_add(1) == evt.kind;
+                    t.last.valid = false;
+                    (matched, Some(t.last.fd))
+                }
+                None => (false, None),
+            };
             self.cur_exit = true;
-            let matched = self
-                .threads
-                .get(&evt.tid)
-                .is_some_and(|t| t.last.valid && t.last.kind.wrapping_add(1) == evt.kind);
             // Like sysdig, an exit uses the fd of the thread's last fd-using enter even when
             // that enter was not recorded (0 for a thread never seen entering one).
             if info.flags & EF_USES_FD != 0 {
-                self.cur_fd = self.threads.get(&evt.tid).map(|t| t.last.fd);
+                self.cur_fd = last_fd;
             }
             self.on_exit(evt, matched);
-            if let Some(t) = self.threads.get_mut(&evt.tid) {
-                t.last.valid = false;
-            }
         }
     }
 
@@ -1044,14 +1061,12 @@ impl Inspector {
         if res < 0 {
             return;
         }
-        let str_arg = |n: &str| evt.arg(n).and_then(|v| v.as_bytes()).map(lossy);
-        let int_arg = |n: &str| evt.arg(n).and_then(|v| v.as_i64());
-        let flags =
-            u32::try_from(evt.arg("flags").and_then(|v| v.as_u64()).unwrap_or(0)).unwrap_or(0);
+        let a = CloneArgs::of(evt);
+        let flags = u32::try_from(a.flags.unwrap_or(0)).unwrap_or(0);
         // In the parent the event describes the parent: the child is `res`. In the child
         // (res == 0) it describes the child itself.
         let (child_tid, parent_tid) = if res == 0 {
-            (evt.tid, int_arg("ptid").unwrap_or(0))
+            (evt.tid, a.ptid.unwrap_or(0))
         } else {
             (res, evt.tid)
         };
@@ -1088,48 +1103,54 @@ impl Inspector {
             child.container_id.clone_from(&p.container_id);
             child.cgroups = Arc::clone(&p.cgroups);
         }
-        child.exe = str_arg("exe").unwrap_or_default();
-        child.args = evt
-            .arg("args")
-            .and_then(|v| v.as_bytes())
-            .map(split_nul)
-            .unwrap_or_default();
-        child.comm = str_arg("comm")
+        child.exe = a.exe.map(lossy).unwrap_or_default();
+        child.args = a.args.map(split_nul).unwrap_or_default();
+        child.comm = a
+            .comm
+            .map(lossy)
             .unwrap_or_else(|| child.exe.rsplit('/').next().unwrap_or_default().to_owned());
-        child.cwd = with_slash(str_arg("cwd").unwrap_or_default());
-        child.fdlimit = int_arg("fdlimit").unwrap_or(0);
+        child.cwd = with_slash(a.cwd.map(lossy).unwrap_or_default());
+        child.fdlimit = a.fdlimit.unwrap_or(0);
         child.flags = flags;
         child.clone_ts = evt.ts;
-        if let Some(v) = u32_arg(evt, "uid") {
+        if let Some(v) = a.uid {
             child.uid = v;
         }
-        if let Some(v) = u32_arg(evt, "gid") {
+        if let Some(v) = a.gid {
             child.gid = v;
         }
-        if let Some(raw) = evt.arg("cgroups").and_then(|v| v.as_bytes()) {
-            // Usually the parent's: then nothing to parse or allocate.
-            if !same_cgroups(raw, &child.cgroups) {
-                child.cgroups = cgroups_of(raw).into();
-            }
-            if let Some(id) = container_id_from_cgroups(&child.cgroups) {
-                if child.container_id != id {
-                    child.container_id = id.to_owned();
+        if let Some(raw) = a.cgroups {
+            // Usually the parent's, and so is the container: then nothing to parse or allocate.
+            let inherited = parent_pid.is_some() && same_cgroups(raw, &child.cgroups);
+            if !inherited {
+                // Else often those of the previous clone (a parent the capture's tables gave no
+                // cgroups): parsed once, shared.
+                if !same_cgroups(raw, &self.recent_cgroups.0) {
+                    let cg: Arc<[(String, String)]> = cgroups_of(raw).into();
+                    let id = container_id_from_cgroups(&cg).map(str::to_owned);
+                    self.recent_cgroups = (cg, id);
+                }
+                child.cgroups = Arc::clone(&self.recent_cgroups.0);
+                if let Some(id) = &self.recent_cgroups.1 {
+                    if child.container_id != *id {
+                        child.container_id.clone_from(id);
+                    }
                 }
             }
         }
         let is_thread = flags & cl::CLONE_THREAD != 0;
         if res == 0 {
-            child.pid = int_arg("pid").unwrap_or(child_tid);
-            child.ptid = int_arg("ptid").unwrap_or(0);
+            child.pid = a.pid.unwrap_or(child_tid);
+            child.ptid = a.ptid.unwrap_or(0);
         } else if is_thread {
-            child.pid = int_arg("pid").unwrap_or(parent_tid);
-            child.ptid = int_arg("ptid").unwrap_or(0);
+            child.pid = a.pid.unwrap_or(parent_tid);
+            child.ptid = a.ptid.unwrap_or(0);
         } else {
             child.pid = child_tid;
-            child.ptid = int_arg("pid").unwrap_or(parent_tid);
+            child.ptid = a.pid.unwrap_or(parent_tid);
         }
-        child.vtid = int_arg("vtid").unwrap_or(child.tid);
-        child.vpid = int_arg("vpid").unwrap_or(child.pid);
+        child.vtid = a.vtid.unwrap_or(child.tid);
+        child.vpid = a.vpid.unwrap_or(child.pid);
         if !is_thread {
             // A new process gets a copy of its parent's fd table.
             let fds = self
@@ -1238,6 +1259,52 @@ impl Inspector {
         t.exe = t.comm.clone();
         t.container_id = id.to_owned();
         self.threads.insert(NO_THREAD, t);
+    }
+}
+
+/// The parameters of a clone-family exit that the state uses, found in one pass over the
+/// event rather than one search by name each.
+#[derive(Default)]
+struct CloneArgs<'a> {
+    exe: Option<&'a [u8]>,
+    args: Option<&'a [u8]>,
+    comm: Option<&'a [u8]>,
+    cwd: Option<&'a [u8]>,
+    cgroups: Option<&'a [u8]>,
+    fdlimit: Option<i64>,
+    pid: Option<i64>,
+    ptid: Option<i64>,
+    vtid: Option<i64>,
+    vpid: Option<i64>,
+    flags: Option<u64>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+}
+
+impl<'a> CloneArgs<'a> {
+    fn of(evt: &Event<'a>) -> Self {
+        let mut a = CloneArgs::default();
+        let id = |v: Value<'_>| v.as_u64().and_then(|v| u32::try_from(v).ok());
+        for i in 0..evt.params.len() {
+            let Some((p, v)) = evt.param(i) else { continue };
+            match p.name {
+                "exe" => a.exe = v.as_bytes(),
+                "args" => a.args = v.as_bytes(),
+                "comm" => a.comm = v.as_bytes(),
+                "cwd" => a.cwd = v.as_bytes(),
+                "cgroups" => a.cgroups = v.as_bytes(),
+                "fdlimit" => a.fdlimit = v.as_i64(),
+                "pid" => a.pid = v.as_i64(),
+                "ptid" => a.ptid = v.as_i64(),
+                "vtid" => a.vtid = v.as_i64(),
+                "vpid" => a.vpid = v.as_i64(),
+                "flags" => a.flags = v.as_u64(),
+                "uid" => a.uid = id(v),
+                "gid" => a.gid = id(v),
+                _ => {}
+            }
+        }
+        a
     }
 }
 

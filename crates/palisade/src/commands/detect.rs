@@ -311,11 +311,7 @@ fn replay<S: EventSource>(
             (None, Some(m)) if !m.hostname.is_empty() => m.hostname.as_str(),
             _ => fallback_host.as_str(),
         };
-        let ctx = SyscallEvent {
-            evt: &evt,
-            insp: &insp,
-            hostname: host,
-        };
+        let ctx = SyscallEvent::new(&evt, &insp, host);
         if let Some(f) = filter.as_mut() {
             // The filter is a one-rule engine: events of other types never reach it.
             let mut matched = false;
