@@ -207,7 +207,7 @@ fields! {
     KaAuthDecision "ka.auth.decision" Str None K8sAudit "the authorization decision (allow, forbid)";
     KaAuthReason "ka.auth.reason" Str None K8sAudit "the authorization reason";
     KaUserName "ka.user.name" Str None K8sAudit "the user name";
-    KaUserGroups "ka.user.groups" Str None K8sAudit "the user's groups (any of them)";
+    KaUserGroups "ka.user.groups" Str None K8sAudit "the user's groups (a list)";
     KaImpuserName "ka.impuser.name" Str None K8sAudit "the impersonated user name";
     KaVerb "ka.verb" Str None K8sAudit "the action (get, create, delete, ...)";
     KaUri "ka.uri" Str None K8sAudit "the request URI";
@@ -216,30 +216,30 @@ fields! {
     KaTargetNamespace "ka.target.namespace" Str None K8sAudit "the target object's namespace";
     KaTargetResource "ka.target.resource" Str None K8sAudit "the target resource (pods, configmaps, ...)";
     KaTargetSubresource "ka.target.subresource" Str None K8sAudit "the target subresource (exec, attach, ...)";
-    KaReqBindingSubjects "ka.req.binding.subjects" Str None K8sAudit "the subjects of a role binding (any of them)";
+    KaReqBindingSubjects "ka.req.binding.subjects" Str None K8sAudit "the subjects of a role binding (a list)";
     KaReqBindingRole "ka.req.binding.role" Str None K8sAudit "the role of a role binding";
     KaReqBindingSubjectHasName "ka.req.binding.subject.has_name" Bool Key K8sAudit "true if a binding subject has the name KEY";
     KaReqConfigmapName "ka.req.configmap.name" Str None K8sAudit "the name of a configmap in the request";
     KaReqConfigmapObj "ka.req.configmap.obj" Str None K8sAudit "the configmap's data as JSON";
-    KaReqPodContainersImage "ka.req.pod.containers.image" Str OptIndex K8sAudit "the images of the pod's containers (any, or the N-th)";
-    KaReqPodContainersImageRepository "ka.req.pod.containers.image.repository" Str OptIndex K8sAudit "the repositories of the pod's container images";
-    KaReqPodContainersPrivileged "ka.req.pod.containers.privileged" Bool OptIndex K8sAudit "whether the pod's containers are privileged (any, or the N-th)";
-    KaReqPodContainersHostPort "ka.req.pod.containers.host_port" Num OptIndex K8sAudit "the host ports of the pod's containers";
-    KaReqPodContainersAddCapabilities "ka.req.pod.containers.add_capabilities" Str OptIndex K8sAudit "the capabilities the pod's containers add";
+    KaReqPodContainersImage "ka.req.pod.containers.image" Str OptIndex K8sAudit "the images of the pod's containers (a list, or the N-th)";
+    KaReqPodContainersImageRepository "ka.req.pod.containers.image.repository" Str OptIndex K8sAudit "the repositories of the pod's container images (a list, or the N-th)";
+    KaReqPodContainersPrivileged "ka.req.pod.containers.privileged" Bool OptIndex K8sAudit "whether the pod's containers are privileged (a list, or the N-th)";
+    KaReqPodContainersHostPort "ka.req.pod.containers.host_port" Num OptIndex K8sAudit "the host ports of the pod's containers (a list, or the N-th)";
+    KaReqPodContainersAddCapabilities "ka.req.pod.containers.add_capabilities" Str OptIndex K8sAudit "the capabilities the pod's containers add (a list, or the N-th)";
     KaReqPodHostIpc "ka.req.pod.host_ipc" Bool None K8sAudit "the pod's hostIPC";
     KaReqPodHostNetwork "ka.req.pod.host_network" Bool None K8sAudit "the pod's hostNetwork";
     KaReqPodHostPid "ka.req.pod.host_pid" Bool None K8sAudit "the pod's hostPID";
     KaReqPodRunAsUser "ka.req.pod.run_as_user" Num None K8sAudit "the pod's securityContext.runAsUser";
-    KaReqPodVolumesHostpath "ka.req.pod.volumes.hostpath" Str OptIndex K8sAudit "the hostPath volumes' paths";
+    KaReqPodVolumesHostpath "ka.req.pod.volumes.hostpath" Str OptIndex K8sAudit "the hostPath volumes' paths (a list, or the N-th)";
     KaReqServiceType "ka.req.service.type" Str None K8sAudit "the type of a service in the request";
-    KaReqServicePorts "ka.req.service.ports" Str None K8sAudit "the ports of a service in the request";
-    KaReqRoleRulesVerbs "ka.req.role.rules.verbs" Str None K8sAudit "the verbs of a role's rules";
-    KaReqRoleRulesResources "ka.req.role.rules.resources" Str None K8sAudit "the resources of a role's rules";
+    KaReqServicePorts "ka.req.service.ports" Str None K8sAudit "the ports of a service in the request (a list)";
+    KaReqRoleRulesVerbs "ka.req.role.rules.verbs" Str None K8sAudit "the verbs of a role's rules (a list)";
+    KaReqRoleRulesResources "ka.req.role.rules.resources" Str None K8sAudit "the resources of a role's rules (a list)";
     KaRespName "ka.resp.name" Str None K8sAudit "the name of the object in the response";
     KaResponseCode "ka.response.code" Num None K8sAudit "the response status code";
     KaResponseReason "ka.response.reason" Str None K8sAudit "the response status reason";
     KaUseragent "ka.useragent" Str None K8sAudit "the client's user agent";
-    KaSourceips "ka.sourceips" Str None K8sAudit "the client addresses (any of them)";
+    KaSourceips "ka.sourceips" Str None K8sAudit "the client addresses (a list)";
 }
 
 /// How a field appears in a condition, resolved against the table.
@@ -248,6 +248,28 @@ pub enum FieldArg {
     None,
     Index(u32),
     Key(String),
+}
+
+/// Whether `id` without an index yields a list of values (Falco's list fields): `in` and
+/// `pmatch` then need every value to match, `intersects` and the other operators any.
+pub fn is_list(id: FieldId, arg: &FieldArg) -> bool {
+    use FieldId::*;
+    matches!(arg, FieldArg::None)
+        && matches!(
+            id,
+            KaUserGroups
+                | KaReqBindingSubjects
+                | KaReqPodContainersImage
+                | KaReqPodContainersImageRepository
+                | KaReqPodContainersPrivileged
+                | KaReqPodContainersHostPort
+                | KaReqPodContainersAddCapabilities
+                | KaReqPodVolumesHostpath
+                | KaReqServicePorts
+                | KaReqRoleRulesVerbs
+                | KaReqRoleRulesResources
+                | KaSourceips
+        )
 }
 
 /// Why a field name did not resolve.
@@ -330,6 +352,11 @@ pub fn markdown_table() -> String {
             f.desc
         );
     }
+    out.push_str(
+        "\nA field described as a list, used without an index, has several values: `in` and \
+         `pmatch` match when every value does (as in Falco), `intersects` and the other \
+         operators when one does. A list with no value matches nothing.\n",
+    );
     out
 }
 

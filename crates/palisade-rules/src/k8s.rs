@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn k8s_audit_rule_matches_privileged_pod() {
-        let rules = "- rule: privileged pod\n  desc: d\n  source: k8s_audit\n  condition: ka.verb = create and ka.target.resource = pods and ka.req.pod.containers.privileged intersects (true) and ka.req.pod.containers.image.repository in (nginx)\n  output: \"%ka.user.name created %ka.target.name\"\n  priority: WARNING\n";
+        let rules = "- rule: privileged pod\n  desc: d\n  source: k8s_audit\n  condition: ka.verb = create and ka.target.resource = pods and ka.req.pod.containers.privileged intersects (true) and ka.req.pod.containers.image.repository intersects (nginx)\n  output: \"%ka.user.name created %ka.target.name\"\n  priority: WARNING\n";
         let set = ruleset::load(&[("k.yaml".into(), rules.into())]);
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let ev: Json = serde_json::json!({
@@ -235,5 +235,68 @@ mod tests {
             },
             &mut s
         ));
+    }
+
+    /// Falco's list fields: `in` and `pmatch` need every value, `intersects` one.
+    #[test]
+    fn list_fields_need_every_value_for_in() {
+        let eval = |cond: &str, ev: &Json| {
+            let yaml = format!(
+                "- rule: r\n  desc: d\n  source: k8s_audit\n  condition: {cond}\n  output: o\n  priority: WARNING\n"
+            );
+            let set = ruleset::load(&[("k.yaml".into(), yaml)]);
+            assert!(!set.has_errors(), "{cond}: {:?}", set.diagnostics);
+            let e = AuditEvent {
+                json: ev,
+                num: 1,
+                ts: 0,
+            };
+            set.rules[0].condition.eval(&e, &mut Scratch::default())
+        };
+        let pod = |images: &[&str]| {
+            let containers: Vec<Json> = images
+                .iter()
+                .map(|i| serde_json::json!({"image": i}))
+                .collect();
+            serde_json::json!({"verb": "create", "objectRef": {"resource": "pods"},
+                "requestObject": {"spec": {"containers": containers,
+                    "volumes": [{"hostPath": {"path": "/var/log/app"}}, {"hostPath": {"path": "/etc"}}]}}})
+        };
+        let mixed = pod(&["nginx:1.25", "evil/miner:1"]);
+        let trusted = pod(&["nginx:1.25", "redis:7"]);
+        let none = pod(&[]);
+        let allowed = "ka.req.pod.containers.image.repository in (nginx, redis)";
+        assert!(!eval(allowed, &mixed));
+        assert!(eval(allowed, &trusted));
+        assert!(
+            !eval(allowed, &none),
+            "no container is not every container allowed"
+        );
+        assert!(eval(
+            "not ka.req.pod.containers.image.repository in (nginx, redis)",
+            &mixed
+        ));
+        let any = "ka.req.pod.containers.image.repository intersects (nginx)";
+        assert!(eval(any, &mixed) && eval(any, &trusted) && !eval(any, &none));
+        // With an index, one value: `in` asks about that one.
+        assert!(eval(
+            "ka.req.pod.containers.image.repository[0] in (nginx)",
+            &mixed
+        ));
+        assert!(!eval(
+            "ka.req.pod.containers.image.repository[1] in (nginx)",
+            &mixed
+        ));
+        // pmatch: every hostPath under an allowed prefix.
+        assert!(!eval(
+            "ka.req.pod.volumes.hostpath pmatch (/var/log)",
+            &mixed
+        ));
+        assert!(eval(
+            "ka.req.pod.volumes.hostpath pmatch (/var/log, /etc)",
+            &mixed
+        ));
+        // Other operators keep "any value".
+        assert!(eval("ka.req.pod.containers.image contains miner", &mixed));
     }
 }

@@ -247,6 +247,9 @@ pub struct Check {
     /// The same comparison on event type ids, for `evt.type` compared with names: set by the
     /// engine, which knows the event table, so that no name is compared per event.
     pub kinds: Option<Box<KindTest>>,
+    /// Every value of the field must match (`in` and `pmatch` on a list field), rather than
+    /// one. A field with no value matches neither way.
+    pub all_values: bool,
 }
 
 /// `evt.type` compared with names, as a set of event type ids.
@@ -517,16 +520,24 @@ impl Check {
         };
         let matcher = &self.matcher;
         let ts = &self.field.transformers;
-        src.visit(&self.field, extract, &mut |v| {
+        let mut one = |v: Val<'_>| {
             if ts.is_empty() {
                 matcher.matches(v, lower, rhs_val)
             } else {
-                if !transform(ts, v, tbuf, transform2) {
-                    return false;
-                }
-                matcher.matches(Val::Str(tbuf), lower, rhs_val)
+                transform(ts, v, tbuf, transform2)
+                    && matcher.matches(Val::Str(tbuf), lower, rhs_val)
             }
-        })
+        };
+        if self.all_values {
+            // Look for a value that does not match.
+            let mut seen = false;
+            let miss = src.visit(&self.field, extract, &mut |v| {
+                seen = true;
+                !one(v)
+            });
+            return seen && !miss;
+        }
+        src.visit(&self.field, extract, &mut one)
     }
 }
 

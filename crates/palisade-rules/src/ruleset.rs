@@ -1203,6 +1203,7 @@ impl Cx<'_> {
                 return (
                     Node::Check(Box::new(Check {
                         kinds: None,
+                        all_values: false,
                         field,
                         matcher: Matcher::Field(op, Box::new(rfield)),
                     })),
@@ -1263,12 +1264,14 @@ impl Cx<'_> {
         } else {
             Evt::Any
         };
+        let all_values = matches!(op, Op::In | Op::PMatch) && fields::is_list(field.id, &field.arg);
         match self.matcher(&field, op, &values) {
             Ok(matcher) => (
                 Node::Check(Box::new(Check {
                     field,
                     matcher,
                     kinds: None,
+                    all_values,
                 })),
                 evt,
             ),
