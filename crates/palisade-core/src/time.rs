@@ -58,6 +58,49 @@ pub fn parse_date(s: &str) -> Option<i64> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| days_from_civil(y, m, d))
 }
 
+/// Nanoseconds since the Unix epoch of an RFC 3339 UTC time with optional fraction:
+/// `2024-01-02T03:04:05.123456Z` (what Kubernetes audit events carry). Offsets other than `Z`
+/// are not accepted.
+pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let sep = |i: usize, ok: &[u8]| b.get(i).is_some_and(|c| ok.contains(c));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut nanos = 0i64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, c) in frac.bytes().take(digits).enumerate() {
+            if i < 9 {
+                nanos = nanos * 10 + i64::from(c - b'0');
+            }
+        }
+        nanos *= 10i64.pow(9u32.saturating_sub(u32::try_from(digits).unwrap_or(9)));
+        rest = &frac[digits..];
+    }
+    if !matches!(rest, "Z" | "z") {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), mo, d);
+    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se);
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
 /// "3 days", "5 hours": how long ago a Unix time was.
 pub fn age(then: i64, now: i64) -> String {
     let secs = (now - then).max(0);
@@ -72,6 +115,35 @@ pub fn age(then: i64, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_rfc3339_with_fractions() {
+        assert_eq!(
+            parse_rfc3339_nanos("2023-11-14T22:13:20.5Z"),
+            Some(1_700_000_000_500_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339_nanos("2023-11-14T22:13:20.123456789123Z"),
+            Some(1_700_000_000_123_456_789)
+        );
+        assert_eq!(
+            parse_rfc3339_nanos("2023-11-14T22:13:20Z"),
+            Some(1_700_000_000_000_000_000)
+        );
+        assert_eq!(parse_rfc3339_nanos("1970-01-01T00:00:00Z"), Some(0));
+        for bad in [
+            "garbage",
+            "2023-11-14T22:13:20",
+            "2023-11-14T22:13:20+02:00",
+            "2023-13-14T22:13:20Z",
+            "2023-11-14T22:13:20.Z",
+            "2023-11-14X22:13:20Z",
+            "2023-1a-14T22:13:20Z",
+            "2023-11-14T22:13:2",
+        ] {
+            assert_eq!(parse_rfc3339_nanos(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_and_parses_dates() {

@@ -42,7 +42,8 @@ impl Default for ServerConfig {
 /// Counters of a running server.
 #[derive(Debug, Default)]
 pub struct ServerStats {
-    /// Requests answered 200.
+    /// Requests answered 200 (counted after the answer is written; their events were
+    /// delivered before).
     pub accepted_requests: AtomicU64,
     /// Audit events delivered.
     pub events: AtomicU64,
@@ -241,12 +242,14 @@ fn handle(
         Ok(n) => (200, format!("{n} events\n")),
         Err((status, msg)) => (status, msg),
     };
-    if status == 200 {
-        stats.accepted_requests.fetch_add(1, Ordering::Relaxed);
-    } else {
-        stats.rejected_requests.fetch_add(1, Ordering::Relaxed);
-    }
     let _ = respond(&mut out, status, &msg);
+    // Counted once answered: a caller that stops after N requests does not cut the last
+    // answer short.
+    if status == 200 {
+        stats.accepted_requests.fetch_add(1, Ordering::SeqCst);
+    } else {
+        stats.rejected_requests.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 fn process(

@@ -248,3 +248,49 @@ fn filter_prints_matching_event_numbers() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn bad_audit_lines_are_skipped_and_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = write_rules(&dir);
+    let audit = dir.path().join("audit.jsonl");
+    // A broken line between two good ones: the alert after it must still come.
+    let mut lines = AUDIT.lines();
+    let (good, fine) = (lines.next().expect("line"), lines.next().expect("line"));
+    std::fs::write(&audit, format!("{fine}\n{{not json\n{good}\n")).expect("write audit");
+    let out = bin()
+        .args(["detect", "--json", "-r"])
+        .arg(&rules)
+        .arg("--k8s-audit")
+        .arg(&audit)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("audit.jsonl line 2"),
+        "the warning names the file and line: {stderr}"
+    );
+}
+
+#[test]
+fn an_unusable_webhook_ca_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = write_rules(&dir);
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "no certificate here\n").expect("write");
+    let out = bin()
+        .args(["detect", "--webhook", "https://127.0.0.1:9/hook", "--webhook-ca"])
+        .arg(&ca)
+        .arg("-r")
+        .arg(&rules)
+        .arg("--k8s-audit")
+        .arg(dir.path().join("missing.jsonl"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ca.pem"), "{stderr}");
+}

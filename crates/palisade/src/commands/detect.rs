@@ -1,16 +1,20 @@
 //! `palisade detect`: replay events through Falco-format rules and write alerts.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::BufReader;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use palisade_alert::{Format, Outputs, Payload, Webhook, WebhookOptions};
 use palisade_event::table::Category;
 use palisade_event::{EventSource, Inspector};
+use palisade_k8saudit::server::{AuditServer, ServerConfig};
+use palisade_k8saudit::{JsonLines, LineErrorKind};
 use palisade_rules::k8s::AuditEvent;
 use palisade_rules::syscall::{SyscallEvent, SyscallTable};
-use palisade_rules::{Alert, Engine, Level, Priority, RateLimiter, ruleset};
+use palisade_rules::{Engine, Level, Priority, RateLimiter, ruleset};
 
 use crate::{GlobalOptions, Outcome, output};
 
@@ -47,12 +51,17 @@ pub struct DetectArgs {
     /// Write alerts to this file instead of stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Also POST each alert as JSON to this http:// URL (retried with backoff).
+    /// Also POST each alert as JSON to this http:// or https:// URL (from a background queue,
+    /// retried with backoff).
     #[arg(long)]
     webhook: Option<String>,
     /// Send Slack-compatible payloads to the webhook.
     #[arg(long, requires = "webhook")]
     slack: bool,
+    /// PEM file of the CA certificates that sign the webhook's HTTPS certificate (default: the
+    /// public roots).
+    #[arg(long, requires = "webhook", value_name = "PEM")]
+    webhook_ca: Option<PathBuf>,
     /// At most this many alerts per second per rule (in event time); 0 = no limit.
     #[arg(long, default_value_t = 0.0)]
     rate_limit: f64,
@@ -68,115 +77,6 @@ pub struct DetectArgs {
     /// Print counts and events per second to stderr at the end, as JSON.
     #[arg(long)]
     stats: bool,
-}
-
-/// Where alerts go.
-struct Sinks {
-    out: Box<dyn Write>,
-    json: bool,
-    webhook: Option<Webhook>,
-    limiter: Option<RateLimiter>,
-    min_priority: Priority,
-    alerts: u64,
-}
-
-impl Sinks {
-    fn emit(&mut self, idx: usize, alert: &Alert) -> anyhow::Result<()> {
-        if alert.priority > self.min_priority {
-            return Ok(());
-        }
-        if let Some(l) = self.limiter.as_mut() {
-            if !l.allow(idx, alert.ts) {
-                return Ok(());
-            }
-        }
-        self.alerts += 1;
-        tracing::info!(rule = %alert.rule, priority = %alert.priority, "alert");
-        if self.json {
-            writeln!(self.out, "{}", alert.json())?;
-        } else {
-            writeln!(self.out, "{}", alert.text())?;
-        }
-        if let Some(w) = &self.webhook {
-            let body = if w.slack { alert.slack() } else { alert.json() };
-            if let Err(e) = w.post(&body.to_string()) {
-                tracing::warn!(url = %w.url, error = %format!("{e:#}"), "webhook delivery failed");
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A JSON POST to an http:// endpoint, retried with exponential backoff.
-struct Webhook {
-    url: String,
-    host_port: String,
-    path: String,
-    slack: bool,
-}
-
-impl Webhook {
-    fn parse(url: &str, slack: bool) -> anyhow::Result<Webhook> {
-        let Some(rest) = url.strip_prefix("http://") else {
-            bail!("webhook URL {url} must start with http://");
-        };
-        let (hp, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let host_port = if hp.contains(':') {
-            hp.to_string()
-        } else {
-            format!("{hp}:80")
-        };
-        Ok(Webhook {
-            url: url.to_string(),
-            host_port,
-            path: path.to_string(),
-            slack,
-        })
-    }
-
-    fn post_once(&self, body: &str) -> anyhow::Result<()> {
-        let mut s = TcpStream::connect(&self.host_port)
-            .with_context(|| format!("connecting to {}", self.url))?;
-        s.set_read_timeout(Some(Duration::from_secs(5)))?;
-        s.set_write_timeout(Some(Duration::from_secs(5)))?;
-        write!(
-            s,
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.path,
-            self.host_port,
-            body.len()
-        )?;
-        let mut status = String::new();
-        BufReader::new(s.take(1024)).read_line(&mut status)?;
-        let code: u16 = status
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        if !(200..300).contains(&code) {
-            bail!("{} answered {}", self.url, status.trim());
-        }
-        Ok(())
-    }
-
-    fn post(&self, body: &str) -> anyhow::Result<()> {
-        let mut delay = Duration::from_millis(100);
-        let mut last = None;
-        for attempt in 0..4 {
-            if attempt > 0 {
-                std::thread::sleep(delay);
-                delay *= 2;
-            }
-            match self.post_once(body) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| anyhow::anyhow!("no attempt made")))
-    }
 }
 
 fn local_hostname() -> String {
@@ -217,19 +117,33 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     let (mut engine, _) = Engine::new(&set, &SyscallTable);
     let min_priority = Priority::parse(&args.min_priority)
         .with_context(|| format!("unknown priority {}", args.min_priority))?;
-    let mut sinks = Sinks {
-        out: output::writer(args.output.as_deref())?,
-        json: args.json,
-        webhook: args
-            .webhook
-            .as_deref()
-            .map(|u| Webhook::parse(u, args.slack))
-            .transpose()?,
-        limiter: (args.rate_limit > 0.0)
-            .then(|| RateLimiter::new(engine.rules().len(), args.rate_limit, args.rate_burst)),
-        min_priority,
-        alerts: 0,
+    let format = if args.json {
+        Format::Json
+    } else {
+        Format::Text
     };
+    let mut sinks = Outputs::new(output::writer(args.output.as_deref())?, format)
+        .with_min_priority(min_priority);
+    if args.rate_limit > 0.0 {
+        sinks = sinks.with_rate_limit(RateLimiter::new(
+            engine.rules().len(),
+            args.rate_limit,
+            args.rate_burst,
+        ));
+    }
+    if let Some(url) = &args.webhook {
+        let options = WebhookOptions {
+            payload: if args.slack {
+                Payload::Slack
+            } else {
+                Payload::Falco
+            },
+            ca_file: args.webhook_ca.clone(),
+            ..WebhookOptions::default()
+        };
+        sinks = sinks.with_webhook(Webhook::new(url, options)?);
+    }
+    let host = args.hostname.clone().unwrap_or_else(local_hostname);
     let started = Instant::now();
     let events = if let Some(path) = &args.capture {
         let reader = palisade_scap::ScapReader::open(path)
@@ -247,30 +161,55 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let mut n = 0;
-        audit_lines(BufReader::new(file), &mut n, &args, &mut engine, &mut sinks)
-            .with_context(|| format!("reading {}", path.display()))?;
+        for item in JsonLines::new(BufReader::new(file), path.display().to_string()) {
+            match item {
+                Ok(ev) => {
+                    n += 1;
+                    audit_event(&ev.json, n, &host, &mut engine, &mut sinks)?;
+                }
+                Err(e) if matches!(e.kind, LineErrorKind::Io(_)) => return Err(e.into()),
+                // A bad line is skipped; the file goes on.
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
         n
     } else if let Some(addr) = &args.k8s_audit_listen {
-        listen(addr, &args, &mut engine, &mut sinks)?
+        listen(addr, &args, &host, &mut engine, &mut sinks)?
     } else {
         bail!("give an input: --capture FILE, --k8s-audit FILE or --k8s-audit-listen ADDR");
     };
-    sinks.out.flush()?;
+    let alerts = sinks.alerts();
+    let suppressed = sinks.suppressed();
+    let delivery = sinks.finish()?;
+    if let Some(d) = delivery {
+        if d.failed + d.dropped > 0 {
+            tracing::warn!(
+                delivered = d.delivered,
+                failed = d.failed,
+                dropped = d.dropped,
+                "some alerts did not reach the webhook"
+            );
+        }
+    }
     if args.stats {
         let secs = started.elapsed().as_secs_f64();
         let stats = serde_json::json!({
             "events": events,
             "seconds": secs,
             "events_per_second": if secs > 0.0 { events as f64 / secs } else { 0.0 },
-            "alerts": sinks.alerts,
+            "alerts": alerts,
+            "rate_limited": suppressed,
             "rules": engine.rules().len(),
+            "webhook": delivery.map(|d| serde_json::json!({
+                "delivered": d.delivered, "failed": d.failed, "dropped": d.dropped,
+            })),
         });
         #[allow(clippy::print_stderr, reason = "statistics asked for with --stats")]
         {
             eprintln!("{stats}");
         }
     }
-    Ok(if sinks.alerts > 0 {
+    Ok(if alerts > 0 {
         Outcome::Failed
     } else {
         Outcome::Clean
@@ -282,7 +221,7 @@ fn replay<S: EventSource>(
     args: &DetectArgs,
     mut filter: Option<Engine>,
     engine: &mut Engine,
-    sinks: &mut Sinks,
+    sinks: &mut Outputs,
 ) -> anyhow::Result<u64> {
     // The source may skip events that neither the state nor any rule looks at.
     let mut interest = Inspector::interest();
@@ -317,8 +256,7 @@ fn replay<S: EventSource>(
             let mut matched = false;
             f.eval_syscall(evt.kind, &ctx, |_| matched = true);
             if matched {
-                sinks.alerts += 1;
-                writeln!(sinks.out, "{}", evt.num)?;
+                sinks.emit_line(format_args!("{}", evt.num))?;
             }
             continue;
         }
@@ -338,34 +276,22 @@ fn replay<S: EventSource>(
     Ok(events)
 }
 
-/// Largest audit request body or line accepted.
-const MAX_BODY: usize = 16 << 20;
-
-fn audit_value(
-    v: &serde_json::Value,
-    n: &mut u64,
+/// Evaluates the `k8s_audit` rules on event number `num` of a stream.
+fn audit_event(
+    json: &serde_json::Value,
+    num: u64,
     host: &str,
     engine: &mut Engine,
-    sinks: &mut Sinks,
+    sinks: &mut Outputs,
 ) -> anyhow::Result<()> {
-    if let Some(items) = v.get("items").and_then(|i| i.as_array()) {
-        for item in items {
-            audit_value(item, n, host, engine, sinks)?;
-        }
-        return Ok(());
-    }
-    *n += 1;
-    let ts = v
+    let ts = json
         .get("stageTimestamp")
-        .or_else(|| v.get("requestReceivedTimestamp"))
+        .or_else(|| json.get("requestReceivedTimestamp"))
         .and_then(|t| t.as_str())
-        .and_then(parse_rfc3339)
+        .and_then(palisade_core::time::parse_rfc3339_nanos)
+        .and_then(|t| u64::try_from(t).ok())
         .unwrap_or(0);
-    let ev = AuditEvent {
-        json: v,
-        num: *n,
-        ts,
-    };
+    let ev = AuditEvent { json, num, ts };
     let mut hits = Vec::new();
     engine.eval_k8s(&ev, |i| hits.push(i));
     for i in hits {
@@ -376,165 +302,47 @@ fn audit_value(
     Ok(())
 }
 
-/// Nanoseconds since the epoch of `2024-01-02T03:04:05.123456Z`.
-fn parse_rfc3339(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (y, mo, d, h, mi, se) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if b.get(4) != Some(&b'-') || b.get(10).is_none_or(|c| !matches!(c, b'T' | b't' | b' ')) {
-        return None;
-    }
-    let mut nanos = 0i64;
-    if b.get(19) == Some(&b'.') {
-        let frac: String = s[20..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .take(9)
-            .collect();
-        nanos = format!("{frac:0<9}").parse().ok()?;
-    }
-    // Days from civil (H. Hinnant).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se;
-    u64::try_from(secs * 1_000_000_000 + nanos).ok()
-}
-
-fn audit_lines<R: BufRead>(
-    r: R,
-    n: &mut u64,
-    args: &DetectArgs,
-    engine: &mut Engine,
-    sinks: &mut Sinks,
-) -> anyhow::Result<()> {
-    let host = args.hostname.clone().unwrap_or_else(local_hostname);
-    for (i, line) in r.split(b'\n').enumerate() {
-        let line = line?;
-        if line.len() > MAX_BODY {
-            bail!("line {} is longer than {MAX_BODY} bytes", i + 1);
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<serde_json::Value>(&line) {
-            Ok(v) => audit_value(&v, n, &host, engine, sinks)?,
-            Err(e) => tracing::warn!(line = i + 1, error = %e, "skipping a line that is not JSON"),
-        }
-    }
-    Ok(())
-}
-
-/// Serves the audit webhook: each POST carries an `EventList` (or one `Event`) as JSON.
+/// Serves the audit webhook (see `palisade_k8saudit::server`) and evaluates what arrives, until
+/// `--max-requests` requests have been answered (or forever).
 fn listen(
     addr: &str,
     args: &DetectArgs,
+    host: &str,
     engine: &mut Engine,
-    sinks: &mut Sinks,
+    sinks: &mut Outputs,
 ) -> anyhow::Result<u64> {
-    let listener = TcpListener::bind(addr).with_context(|| format!("listening on {addr}"))?;
-    tracing::info!(addr = %listener.local_addr()?, "waiting for audit events");
-    let host = args.hostname.clone().unwrap_or_else(local_hostname);
+    let server = AuditServer::bind(addr, ServerConfig::default())
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!(addr = %server.local_addr()?, "waiting for audit events");
+    let (handle, events) = server
+        .serve_channel(1024)
+        .with_context(|| format!("serving on {addr}"))?;
+    let answered = || {
+        let s = handle.stats();
+        s.accepted_requests.load(Ordering::SeqCst) + s.rejected_requests.load(Ordering::SeqCst)
+    };
     let mut n = 0u64;
-    let mut requests = 0u64;
-    for stream in listener.incoming() {
-        let mut stream = match stream {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
+    loop {
+        match events.recv_timeout(Duration::from_millis(100)) {
+            Ok(ev) => {
+                n += 1;
+                audit_event(&ev.json, n, host, engine, sinks)?;
+                // Audit events arrive at the API server's pace: show alerts at once.
+                sinks.flush()?;
                 continue;
             }
-        };
-        requests += 1;
-        let status = match read_request(&mut stream) {
-            Ok(body) => match serde_json::from_slice::<serde_json::Value>(&body) {
-                Ok(v) => {
-                    audit_value(&v, &mut n, &host, engine, sinks)?;
-                    sinks.out.flush()?;
-                    "200 OK"
-                }
-                Err(_) => "400 Bad Request",
-            },
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "bad audit request");
-                "400 Bad Request"
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        // Requests are counted once answered, after their events were queued.
+        if args.max_requests.is_some_and(|m| answered() >= m) {
+            while let Ok(ev) = events.try_recv() {
+                n += 1;
+                audit_event(&ev.json, n, host, engine, sinks)?;
             }
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
-        if args.max_requests.is_some_and(|m| requests >= m) {
             break;
         }
     }
+    handle.stop();
     Ok(n)
-}
-
-fn read_request(stream: &mut TcpStream) -> anyhow::Result<Vec<u8>> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut r = BufReader::new(stream.take(MAX_BODY as u64 + 64 * 1024));
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    if !line.starts_with("POST ") {
-        bail!("expected a POST, got {}", line.trim());
-    }
-    let mut len = None;
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            bail!("connection closed in the headers");
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let len = len.context("missing Content-Length")?;
-    if len > MAX_BODY {
-        bail!("body of {len} bytes is larger than {MAX_BODY}");
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body)?;
-    Ok(body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339() {
-        assert_eq!(
-            parse_rfc3339("2023-11-14T22:13:20.5Z"),
-            Some(1_700_000_000_500_000_000)
-        );
-        assert_eq!(parse_rfc3339("garbage"), None);
-    }
-
-    #[test]
-    fn webhook_urls() {
-        let w = Webhook::parse("http://127.0.0.1:8080/hook", false).expect("url");
-        assert_eq!(
-            (w.host_port.as_str(), w.path.as_str()),
-            ("127.0.0.1:8080", "/hook")
-        );
-        assert!(Webhook::parse("https://x", false).is_err());
-    }
 }
