@@ -375,7 +375,7 @@ proc_params!(EXECVE_17_X: p!("fdlimit", Uint64), p!("pgft_maj", Uint64), p!("pgf
     p!("cgroups", ByteBuf), p!("env", ByteBuf), p!("tty", Int32));
 proc_params!(EXECVE_19_X: p!("fdlimit", Uint64), p!("pgft_maj", Uint64), p!("pgft_min", Uint64),
     p!("vm_size", Uint32), p!("vm_rss", Uint32), p!("vm_swap", Uint32), p!("comm", CharBuf),
-    p!("cgroups", ByteBuf), p!("env", ByteBuf), p!("tty", Int32), p!("pgid", Pid),
+    p!("cgroups", ByteBuf), p!("env", ByteBuf), p!("tty", Int32), p!("vpgid", Pid),
     p!("loginuid", Int32), p!("flags", Flags32, Hex, EXECVE_FLAGS), p!("cap_inheritable", Uint64, Hex),
     p!("cap_permitted", Uint64, Hex), p!("cap_effective", Uint64, Hex), p!("exe_ino", Uint64),
     p!("exe_ino_ctime", AbsTime), p!("exe_ino_mtime", AbsTime), p!("uid", Uid),

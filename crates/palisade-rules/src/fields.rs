@@ -138,6 +138,7 @@ fields! {
     ProcPpidDuration "proc.ppid.duration" Num None Syscall "nanoseconds since the parent started";
     ProcIsExeUpperLayer "proc.is_exe_upper_layer" Bool None Syscall "true if the executable is in a container's writable layer";
     ProcIsExeFromMemfd "proc.is_exe_from_memfd" Bool None Syscall "true if the executable is a memfd";
+    ProcExeIno "proc.exe_ino" Num None Syscall "the inode number of the executable";
     ProcExeInoMtime "proc.exe_ino.mtime" Num None Syscall "the executable's modification time";
     ProcExeInoCtime "proc.exe_ino.ctime" Num None Syscall "the executable's change time";
     ProcExeInoCtimeDurationProcStart "proc.exe_ino.ctime_duration_proc_start" Num None Syscall "nanoseconds between the executable's change time and the process start";

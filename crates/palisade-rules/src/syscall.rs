@@ -401,7 +401,20 @@ impl<'a> FieldSource for SyscallEvent<'a> {
             ),
             ProcIsExeUpperLayer => one(self.thread().map(|t| Val::Bool(t.exe_upper_layer)), f),
             ProcIsExeFromMemfd => one(self.thread().map(|t| Val::Bool(t.exe_from_memfd)), f),
-            ProcExeInoMtime | ProcExeInoCtime | ProcExeInoCtimeDurationProcStart => false,
+            ProcExeIno | ProcExeInoMtime | ProcExeInoCtime => {
+                let v = self.thread().map_or(0, |t| match field.id {
+                    ProcExeIno => t.exe_ino,
+                    ProcExeInoMtime => t.exe_ino_mtime,
+                    _ => t.exe_ino_ctime,
+                });
+                one((v > 0).then_some(Val::Num(v as i64)), f)
+            }
+            ProcExeInoCtimeDurationProcStart => one(
+                self.thread()
+                    .filter(|t| t.exe_ino_ctime > 0 && t.clone_ts > t.exe_ino_ctime)
+                    .map(|t| Val::Num((t.clone_ts - t.exe_ino_ctime) as i64)),
+                f,
+            ),
             ThreadTid => f(Val::Num(e.tid)),
             ThreadVtid => one(self.thread().map(|t| Val::Num(t.vtid)), f),
             ThreadCapPermitted | ThreadCapEffective | ThreadCapInheritable => {
@@ -662,7 +675,12 @@ impl<'a> FieldSource for SyscallEvent<'a> {
                     f,
                 )
             }
-            ContainerStartTs => false,
+            ContainerStartTs => one(
+                self.container()
+                    .filter(|c| c.created_time > 0)
+                    .map(|c| Val::Num(c.created_time.saturating_mul(1_000_000_000))),
+                f,
+            ),
             K8sNsName => one(
                 self.container()
                     .filter(|c| !c.k8s_namespace.is_empty())

@@ -231,3 +231,96 @@ fn event_type_ids_answer_like_names() {
         }
     }
 }
+
+/// The executable's inode from a recent driver's execve exit, and the time between its last
+/// change and the process start (Falco's drop-and-execute signals).
+#[test]
+fn exe_inode_fields_come_from_execve() {
+    let clone_ts = 1_700_000_100_000_000_000u64;
+    let ctime = 1_700_000_099_000_000_000u64;
+    let events = vec![
+        // clone < in the child: the process starts.
+        EventBuilder::new(ids::CLONE_20_X)
+            .tid(42)
+            .ts(clone_ts)
+            .i64(0)
+            .str("/bin/sh")
+            .list(&[])
+            .i64(42)
+            .i64(42)
+            .i64(1)
+            .str("/")
+            .i64(1024)
+            .u64(0)
+            .u64(0)
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .str("sh")
+            .list(&[])
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .i64(42)
+            .i64(42)
+            .u64(0)
+            .build(),
+        EventBuilder::new(ids::EXECVE_19_X)
+            .tid(42)
+            .ts(clone_ts + 5)
+            .i64(0)
+            .str("/tmp/dropped")
+            .list(&[])
+            .i64(42)
+            .i64(42)
+            .i64(1)
+            .str("/")
+            .u64(1024)
+            .u64(0)
+            .u64(0)
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .str("dropped")
+            .list(&[])
+            .list(&[])
+            .i32(0)
+            .i64(42)
+            .i32(0)
+            .u32(2) // upper layer
+            .u64(0)
+            .u64(0)
+            .u64(0)
+            .u64(131_077)
+            .u64(ctime)
+            .u64(ctime - 7)
+            .u32(0)
+            .str("/tmp/dropped")
+            .i64(42)
+            .u32(0)
+            .build(),
+    ];
+    let checks = [
+        ("proc.exe_ino = 131077", true),
+        ("proc.exe_ino.ctime = 1700000099000000000", true),
+        ("proc.exe_ino.mtime < val(proc.exe_ino.ctime)", true),
+        ("proc.exe_ino.ctime_duration_proc_start = 1000000000", true),
+        ("proc.exe_ino.ctime_duration_proc_start < 1000000000", false),
+        ("proc.is_exe_upper_layer = true", true),
+    ];
+    for (cond, want) in checks {
+        let rule = ruleset::compile_filter(cond).unwrap_or_else(|d| panic!("{cond}: {d:?}"));
+        let mut insp = Inspector::new();
+        let mut scratch = palisade_rules::Scratch::default();
+        let mut src = MemorySource::new(events.clone());
+        let mut last = None;
+        while let Some(evt) = src.next_event(&mut insp).expect("memory source") {
+            insp.process(&evt);
+            if evt.kind == ids::EXECVE_19_X {
+                let ctx = SyscallEvent::new(&evt, &insp, "");
+                last = Some(rule.condition.eval(&ctx, &mut scratch));
+            }
+        }
+        assert_eq!(last, Some(want), "{cond}");
+    }
+}

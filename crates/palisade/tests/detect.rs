@@ -282,7 +282,12 @@ fn an_unusable_webhook_ca_is_a_clear_error() {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, "no certificate here\n").expect("write");
     let out = bin()
-        .args(["detect", "--webhook", "https://127.0.0.1:9/hook", "--webhook-ca"])
+        .args([
+            "detect",
+            "--webhook",
+            "https://127.0.0.1:9/hook",
+            "--webhook-ca",
+        ])
         .arg(&ca)
         .arg("-r")
         .arg(&rules)

@@ -133,6 +133,7 @@ pub fn parse_container_json(json: &[u8]) -> Option<ContainerInfo> {
         image_tag: tag,
         image_digest: s(c, "imagedigest"),
         privileged: c.get("privileged").and_then(Json::as_bool),
+        created_time: c.get("created_time").and_then(Json::as_i64).unwrap_or(0),
         mounts,
         ip: s(c, "ip"),
         k8s_pod_name: label("io.kubernetes.pod.name"),
@@ -177,7 +178,7 @@ mod tests {
 
     #[test]
     fn container_json() {
-        let json = br#"{"container":{"Mounts":[{"Destination":"/data","Mode":"","Propagation":"rprivate","RW":true,"Source":"/srv"}],"id":"697956520d89","image":"nginx","imagedigest":"sha256:96fb","imagerepo":"nginx","imagetag":"latest","labels":{"io.kubernetes.pod.name":"web-1","io.kubernetes.pod.namespace":"prod"},"name":"hopeful_taussig","privileged":true,"type":0}}"#;
+        let json = br#"{"container":{"Mounts":[{"Destination":"/data","Mode":"","Propagation":"rprivate","RW":true,"Source":"/srv"}],"id":"697956520d89","image":"nginx","imagedigest":"sha256:96fb","imagerepo":"nginx","imagetag":"latest","labels":{"io.kubernetes.pod.name":"web-1","io.kubernetes.pod.namespace":"prod"},"name":"hopeful_taussig","privileged":true,"type":0,"created_time":1700000000}}"#;
         let c = parse_container_json(json).expect("parses");
         assert_eq!(c.id, "697956520d89");
         assert_eq!(c.image_repository, "nginx");
@@ -187,6 +188,7 @@ mod tests {
         assert_eq!(c.k8s_pod_name, "web-1");
         assert_eq!(c.k8s_namespace, "prod");
         assert_eq!(c.runtime, "docker");
+        assert_eq!(c.created_time, 1_700_000_000);
     }
 
     #[test]

@@ -1038,6 +1038,16 @@ impl Inspector {
         if let Some(v) = evt.arg("cap_inheritable").and_then(|v| v.as_u64()) {
             t.cap_inheritable = v;
         }
+        // The executable's inode (newer drivers): a new program, so unknown unless told.
+        t.exe_ino = evt.arg("exe_ino").and_then(|v| v.as_u64()).unwrap_or(0);
+        t.exe_ino_ctime = evt
+            .arg("exe_ino_ctime")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        t.exe_ino_mtime = evt
+            .arg("exe_ino_mtime")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         t.exe_writable = execve_flags & 1 != 0;
         t.exe_upper_layer = execve_flags & 2 != 0;
         t.exe_from_memfd = execve_flags & 4 != 0;

@@ -268,6 +268,12 @@ pub struct ThreadInfo {
     pub exe_upper_layer: bool,
     /// The executable was run from a memfd (`proc.is_exe_from_memfd`).
     pub exe_from_memfd: bool,
+    /// Inode number of the executable, 0 when unknown (`proc.exe_ino`).
+    pub exe_ino: u64,
+    /// Change time (ns) of the executable's inode, 0 when unknown.
+    pub exe_ino_ctime: u64,
+    /// Modification time (ns) of the executable's inode, 0 when unknown.
+    pub exe_ino_mtime: u64,
     /// Effective capabilities.
     pub cap_effective: u64,
     /// Permitted capabilities.
@@ -372,6 +378,8 @@ pub struct ContainerInfo {
     pub image_digest: String,
     /// Privileged.
     pub privileged: Option<bool>,
+    /// Creation time in seconds since the epoch, 0 when unknown (`container.start_ts`).
+    pub created_time: i64,
     /// Mounts.
     pub mounts: Vec<Mount>,
     /// Labels.
