@@ -278,6 +278,111 @@ table!(
 );
 
 table!(
+    QUOTACTL_CMDS,
+    Flags,
+    [
+        ("Q_QUOTAON", 1 << 0),
+        ("Q_QUOTAOFF", 1 << 1),
+        ("Q_GETFMT", 1 << 2),
+        ("Q_GETINFO", 1 << 3),
+        ("Q_SETINFO", 1 << 4),
+        ("Q_GETQUOTA", 1 << 5),
+        ("Q_SETQUOTA", 1 << 6),
+        ("Q_SYNC", 1 << 7),
+        ("Q_XQUOTAON", 1 << 8),
+        ("Q_XQUOTAOFF", 1 << 9),
+        ("Q_XGETQUOTA", 1 << 10),
+        ("Q_XSETQLIM", 1 << 11),
+        ("Q_XGETQSTAT", 1 << 12),
+        ("Q_XQUOTARM", 1 << 13),
+        ("Q_XQUOTASYNC", 1 << 14),
+    ]
+);
+
+table!(
+    QUOTACTL_TYPES,
+    Flags,
+    [("USRQUOTA", 1 << 0), ("GRPQUOTA", 1 << 1)]
+);
+
+table!(
+    QUOTACTL_QUOTA_FMTS,
+    Flags,
+    [
+        ("QFMT_NOT_USED", 1 << 0),
+        ("QFMT_VFS_OLD", 1 << 1),
+        ("QFMT_VFS_V0", 1 << 2),
+        ("QFMT_VFS_V1", 1 << 3),
+    ]
+);
+
+table!(
+    SEMCTL_COMMANDS,
+    Flags,
+    [
+        ("IPC_STAT", 1 << 0),
+        ("IPC_SET", 1 << 1),
+        ("IPC_RMID", 1 << 2),
+        ("IPC_INFO", 1 << 3),
+        ("SEM_INFO", 1 << 4),
+        ("SEM_STAT", 1 << 5),
+        ("GETALL", 1 << 6),
+        ("GETNCNT", 1 << 7),
+        ("GETPID", 1 << 8),
+        ("GETVAL", 1 << 9),
+        ("GETZCNT", 1 << 10),
+        ("SETALL", 1 << 11),
+        ("SETVAL", 1 << 12),
+    ]
+);
+
+table!(
+    IO_URING_SETUP_FLAGS,
+    Flags,
+    [
+        ("IORING_SETUP_IOPOLL", 1 << 0),
+        ("IORING_SETUP_SQPOLL", 1 << 1),
+        ("IORING_SQ_NEED_WAKEUP", 1 << 2),
+        ("IORING_SETUP_SQ_AFF", 1 << 3),
+        ("IORING_SETUP_CQSIZE", 1 << 4),
+        ("IORING_SETUP_CLAMP", 1 << 5),
+        ("IORING_SETUP_ATTACH_WQ", 1 << 6),
+        ("IORING_SETUP_R_DISABLED", 1 << 7),
+    ]
+);
+
+table!(
+    IO_URING_SETUP_FEATS,
+    Flags,
+    [
+        ("IORING_FEAT_SINGLE_MMAP", 1 << 0),
+        ("IORING_FEAT_NODROP", 1 << 1),
+        ("IORING_FEAT_SUBMIT_STABLE", 1 << 2),
+        ("IORING_FEAT_RW_CUR_POS", 1 << 3),
+        ("IORING_FEAT_CUR_PERSONALITY", 1 << 4),
+        ("IORING_FEAT_FAST_POLL", 1 << 5),
+        ("IORING_FEAT_POLL_32BITS", 1 << 6),
+        ("IORING_FEAT_SQPOLL_NONFIXED", 1 << 7),
+        ("IORING_FEAT_ENTER_EXT_ARG", 1 << 8),
+        ("IORING_FEAT_NATIVE_WORKERS", 1 << 9),
+        ("IORING_FEAT_RSRC_TAGS", 1 << 10),
+    ]
+);
+
+table!(
+    IO_URING_ENTER_FLAGS,
+    Flags,
+    [
+        ("IORING_ENTER_GETEVENTS", 1 << 0),
+        ("IORING_ENTER_SQ_WAKEUP", 1 << 1),
+        ("IORING_ENTER_SQ_WAIT", 1 << 2),
+        ("IORING_ENTER_EXT_ARG", 1 << 3),
+    ]
+);
+
+table!(EPOLL_CREATE1_FLAGS, Flags, [("EPOLL_CLOEXEC", 1 << 0)]);
+
+table!(
     FUTEX_OPERATIONS,
     Flags,
     [
@@ -842,6 +947,41 @@ mod tests {
         assert_eq!(flags(&SOCKET_FAMILIES, 1), "AF_LOCAL");
         assert_eq!(flags(&SOCKET_FAMILIES, 999), "");
         assert_eq!(FILE_FLAGS.value_of("O_CREAT"), Some(o::CREAT));
+    }
+
+    #[test]
+    fn newer_event_flags_have_names() {
+        assert_eq!(
+            flags(&IO_URING_SETUP_FLAGS, 0b11),
+            "IORING_SETUP_IOPOLL|IORING_SETUP_SQPOLL"
+        );
+        assert_eq!(flags(&IO_URING_ENTER_FLAGS, 1), "IORING_ENTER_GETEVENTS");
+        assert_eq!(flags(&SEMCTL_COMMANDS, 1 << 12), "SETVAL");
+        assert_eq!(flags(&QUOTACTL_CMDS, 1 << 5), "Q_GETQUOTA");
+        assert_eq!(flags(&EPOLL_CREATE1_FLAGS, 1), "EPOLL_CLOEXEC");
+        // The event table points at them.
+        let table_of = |event: &str, param: &str| {
+            crate::table::EVENTS
+                .iter()
+                .filter(|e| e.name == event)
+                .flat_map(|e| e.params.iter())
+                .find(|p| p.name == param)
+                .and_then(|p| p.table)
+                .map(|t| t.name)
+        };
+        assert_eq!(table_of("semctl", "cmd"), Some("SEMCTL_COMMANDS"));
+        assert_eq!(
+            table_of("io_uring_setup", "features"),
+            Some("IO_URING_SETUP_FEATS")
+        );
+        assert_eq!(
+            table_of("epoll_create1", "flags"),
+            Some("EPOLL_CREATE1_FLAGS")
+        );
+        assert_eq!(
+            table_of("quotactl", "quota_fmt"),
+            Some("QUOTACTL_QUOTA_FMTS")
+        );
     }
 
     #[test]

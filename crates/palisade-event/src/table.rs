@@ -1068,10 +1068,10 @@ pub static EVENTS: [EventInfo; 420] = [
         User,
         EF_NONE,
         &[
-            p!("cmd", Flags16),
-            p!("type", Flags8),
+            p!("cmd", Flags16, Dec, QUOTACTL_CMDS),
+            p!("type", Flags8, Dec, QUOTACTL_TYPES),
             p!("id", Uint32),
-            p!("quota_fmt", Flags8)
+            p!("quota_fmt", Flags8, Dec, QUOTACTL_QUOTA_FMTS)
         ]
     ),
     e!(
@@ -1245,7 +1245,7 @@ pub static EVENTS: [EventInfo; 420] = [
         &[
             p!("semid", Int32),
             p!("semnum", Int32),
-            p!("cmd", Flags16, Hex),
+            p!("cmd", Flags16, Hex, SEMCTL_COMMANDS),
             p!("val", Int32)
         ]
     ),
@@ -1622,10 +1622,10 @@ pub static EVENTS: [EventInfo; 420] = [
             p!("entries", Uint32),
             p!("sq_entries", Uint32),
             p!("cq_entries", Uint32),
-            p!("flags", Flags32, Hex),
+            p!("flags", Flags32, Hex, IO_URING_SETUP_FLAGS),
             p!("sq_thread_cpu", Uint32),
             p!("sq_thread_idle", Uint32),
-            p!("features", Flags32, Hex)
+            p!("features", Flags32, Hex, IO_URING_SETUP_FEATS)
         ]
     ),
     /* 340 */ e!("io_uring_enter", IoOther, UFD | EF_WRITES_TO_FD),
@@ -1638,7 +1638,7 @@ pub static EVENTS: [EventInfo; 420] = [
             p!("fd", Fd),
             p!("to_submit", Uint32),
             p!("min_complete", Uint32),
-            p!("flags", Flags32, Hex),
+            p!("flags", Flags32, Hex, IO_URING_ENTER_FLAGS),
             p!("sig", SigSet)
         ]
     ),
@@ -1755,7 +1755,13 @@ pub static EVENTS: [EventInfo; 420] = [
     ),
     /* 374 */ e!("epoll_create", Wait, CFD, &[p!("size", Int32)]),
     e!("epoll_create", Wait, CFD, RES),
-    /* 376 */ e!("epoll_create1", Wait, CFD, &[p!("flags", Flags32, Hex)]),
+    /* 376 */
+    e!(
+        "epoll_create1",
+        Wait,
+        CFD,
+        &[p!("flags", Flags32, Hex, EPOLL_CREATE1_FLAGS)]
+    ),
     e!("epoll_create1", Wait, CFD, RES),
     /* 378 */ e!("chown", File, EF_NONE),
     e!("chown", File, EF_NONE, CHOWN_X),
