@@ -505,8 +505,8 @@ impl Check {
                 if rf.transformers.is_empty() {
                     write_val(v, rhs);
                 } else {
-                    let mut t2 = Vec::new();
-                    transform(&rf.transformers, v, rhs, &mut t2);
+                    // `transform2` is free until the left side is extracted below.
+                    transform(&rf.transformers, v, rhs, transform2);
                 }
                 found = true;
                 true
