@@ -342,16 +342,7 @@ impl<R: BufRead> ScapReader<R> {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    // Fields, not `self.err`: `self.input` stays borrowed by the other arm.
-                    self.done = true;
-                    return Err(ScapError {
-                        file: self.name.clone(),
-                        offset: self.block_offset,
-                        gzip: self.gzip,
-                        kind: ScapErrorKind::Io(e),
-                    });
-                }
+                Err(e) => return Err(self.err(ScapErrorKind::Io(e))),
             }
         }
         self.block_offset = self.offset;
