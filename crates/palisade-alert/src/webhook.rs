@@ -3,15 +3,18 @@
 //! [`Webhook::send`] only queues the alert (the queue is bounded: when full, the alert is
 //! dropped and counted, so detection never waits on the network). The thread POSTs each alert,
 //! retrying a failed delivery (a connection error or a status other than 2xx) with exponential
-//! backoff. `https://` endpoints are verified against the Mozilla roots, or against the CA
+//! backoff. While the endpoint is failing, queued alerts get one attempt each until one goes
+//! through, and [`Webhook::finish`] gives the queue [`WebhookOptions::drain`] at most: a dead
+//! endpoint costs bounded time, not attempts times timeouts per alert. `https://` endpoints are verified against the Mozilla roots, or against the CA
 //! certificates given in [`WebhookOptions::ca_file`] (for an internal CA).
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use palisade_rules::Alert;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -40,6 +43,8 @@ pub struct WebhookOptions {
     pub backoff: Duration,
     /// Alerts waiting for delivery before new ones are dropped.
     pub queue: usize,
+    /// Time [`Webhook::finish`] allows for what is still queued; the rest counts as failed.
+    pub drain: Duration,
 }
 
 impl Default for WebhookOptions {
@@ -51,6 +56,7 @@ impl Default for WebhookOptions {
             attempts: 4,
             backoff: Duration::from_millis(100),
             queue: 1024,
+            drain: Duration::from_secs(10),
         }
     }
 }
@@ -105,6 +111,8 @@ pub struct Webhook {
     queue: Option<SyncSender<String>>,
     thread: Option<JoinHandle<()>>,
     counters: Arc<Counters>,
+    drain: Duration,
+    deadline: Arc<OnceLock<Instant>>,
 }
 
 impl Webhook {
@@ -135,12 +143,14 @@ impl Webhook {
             .into();
         let (queue, jobs) = sync_channel::<String>(options.queue.max(1));
         let counters = Arc::new(Counters::default());
+        let deadline = Arc::new(OnceLock::new());
         let worker = Worker {
             agent,
             url: url.to_owned(),
             attempts: options.attempts.max(1),
             backoff: options.backoff,
             counters: Arc::clone(&counters),
+            deadline: Arc::clone(&deadline),
         };
         let thread = std::thread::Builder::new()
             .name("alert-webhook".into())
@@ -152,6 +162,8 @@ impl Webhook {
             queue: Some(queue),
             thread: Some(thread),
             counters,
+            drain: options.drain,
+            deadline,
         })
     }
 
@@ -177,7 +189,8 @@ impl Webhook {
         }
     }
 
-    /// Waits until every queued alert is delivered or given up on, and returns the counters.
+    /// Waits until every queued alert is delivered or given up on (for [`WebhookOptions::drain`]
+    /// at most), and returns the counters.
     pub fn finish(mut self) -> WebhookStats {
         self.close();
         WebhookStats {
@@ -189,6 +202,7 @@ impl Webhook {
 
     fn close(&mut self) {
         // Closing the queue ends the thread's loop once the queue is empty.
+        let _ = self.deadline.set(Instant::now() + self.drain);
         self.queue = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -229,28 +243,46 @@ struct Worker {
     attempts: u32,
     backoff: Duration,
     counters: Arc<Counters>,
+    /// Set when the webhook is closing: past it, nothing more is sent.
+    deadline: Arc<OnceLock<Instant>>,
 }
 
 impl Worker {
     fn run(&self, jobs: &Receiver<String>) {
+        // After a delivery that failed every attempt, one attempt per alert until one succeeds.
+        let mut failing = false;
         while let Ok(body) = jobs.recv() {
-            match self.deliver(&body) {
-                Ok(()) => self.counters.delivered.fetch_add(1, Ordering::SeqCst),
-                Err(e) => {
-                    tracing::warn!(url = %self.url, error = %e, attempts = self.attempts, "webhook delivery failed");
-                    self.counters.failed.fetch_add(1, Ordering::SeqCst)
+            let attempts = if failing { 1 } else { self.attempts };
+            match self.deliver(&body, attempts) {
+                Ok(()) => {
+                    failing = false;
+                    self.counters.delivered.fetch_add(1, Ordering::SeqCst);
                 }
-            };
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(url = %self.url, error = %e, attempts, "webhook delivery failed");
+                    }
+                    failing = true;
+                    self.counters.failed.fetch_add(1, Ordering::SeqCst);
+                }
+            }
         }
     }
 
-    fn deliver(&self, body: &str) -> Result<(), String> {
+    fn past_deadline(&self) -> bool {
+        self.deadline.get().is_some_and(|d| Instant::now() >= *d)
+    }
+
+    fn deliver(&self, body: &str, attempts: u32) -> Result<(), String> {
         let mut delay = self.backoff;
-        let mut last = String::new();
-        for attempt in 0..self.attempts {
+        let mut last = String::from("the webhook was closing and its time was up");
+        for attempt in 0..attempts {
             if attempt > 0 {
                 std::thread::sleep(delay);
                 delay = delay.saturating_mul(2);
+            }
+            if self.past_deadline() {
+                break;
             }
             match self
                 .agent

@@ -371,3 +371,46 @@ fn https_with_a_private_ca_and_refused_without_it() {
         "nothing may arrive without verification"
     );
 }
+
+#[test]
+fn a_silent_endpoint_costs_bounded_time() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (accepted2, stop2) = (Arc::clone(&accepted), Arc::clone(&stop));
+    let server = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            if stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            accepted2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    let webhook = Webhook::new(
+        &format!("http://{addr}/hook"),
+        WebhookOptions {
+            timeout: Duration::from_millis(300),
+            attempts: 3,
+            backoff: Duration::from_millis(20),
+            drain: Duration::from_millis(500),
+            ..fast(Payload::Falco)
+        },
+    )
+    .expect("webhook");
+    for i in 0..20 {
+        webhook.send(&alert(&format!("r{i}")));
+    }
+    let stats = webhook.finish();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = TcpStream::connect(addr);
+    server.join().expect("server");
+    assert_eq!((stats.delivered, stats.failed), (0, 20), "{stats:?}");
+    // 20 alerts x 3 attempts would be 60 connections: after the first alert failed, the others
+    // got one attempt each, and none once the drain time was up.
+    let tries = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=10).contains(&tries), "{tries} connections");
+}
