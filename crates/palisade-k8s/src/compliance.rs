@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::ScanReport;
-use crate::rules::{self, Rule};
+use crate::rules::{self, Controls};
 
 /// A compliance framework.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,12 +29,12 @@ impl Framework {
         }
     }
 
-    /// The controls a rule supports in this framework.
-    pub fn controls(self, rule: &Rule) -> &'static [&'static str] {
+    /// The controls of this framework among `controls`.
+    pub fn controls(self, controls: &Controls) -> &'static [&'static str] {
         match self {
-            Framework::Cis => rule.controls.cis,
-            Framework::Nist800190 => rule.controls.nist,
-            Framework::Pci => rule.controls.pci,
+            Framework::Cis => controls.cis,
+            Framework::Nist800190 => controls.nist,
+            Framework::Pci => controls.pci,
         }
     }
 }
@@ -63,7 +63,7 @@ impl fmt::Display for Framework {
     }
 }
 
-/// One control: the rules behind it, and how many objects pass and fail it.
+/// One control: the rules or checks behind it, and how many objects pass and fail it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ControlResult {
     pub control: String,
@@ -76,47 +76,83 @@ pub struct ControlResult {
     pub failures: Vec<String>,
 }
 
-/// Groups a scan by the controls of a framework, in control order.
+/// What the checks concluded about one object, for grouping by control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The ids of the checks that looked at the object.
+    pub evaluated: Vec<&'static str>,
+    /// `(check id, "place check object: message")` for each failure.
+    pub failures: Vec<(&'static str, String)>,
+}
+
+/// Groups a scan's rule findings by the controls of a framework, in control order.
 pub fn group(report: &ScanReport, framework: Framework) -> Vec<ControlResult> {
+    let checks: Vec<(&'static str, &'static Controls)> =
+        rules::ALL.iter().map(|r| (r.id, &r.controls)).collect();
+    let outcomes: Vec<Outcome> = report
+        .objects
+        .iter()
+        .map(|obj| Outcome {
+            evaluated: obj.evaluated.clone(),
+            failures: obj
+                .findings
+                .iter()
+                .map(|f| {
+                    let text = format!("{} {} {}: {}", f.span, f.rule, obj.object, f.message);
+                    (f.rule, text)
+                })
+                .collect(),
+        })
+        .collect();
+    group_outcomes(framework, &checks, &outcomes)
+}
+
+/// Groups the outcomes of any checks (rules, Pod Security checks) by the controls of a
+/// framework, in control order. An object passes a control when a check behind it looked at the
+/// object and none of them failed.
+pub fn group_outcomes(
+    framework: Framework,
+    checks: &[(&'static str, &'static Controls)],
+    outcomes: &[Outcome],
+) -> Vec<ControlResult> {
     let mut by_control: BTreeMap<Vec<u32>, (String, Vec<&'static str>)> = BTreeMap::new();
-    for rule in rules::ALL {
-        for control in framework.controls(rule) {
+    for (id, controls) in checks {
+        for control in framework.controls(controls) {
             let key: Vec<u32> = control.split('.').filter_map(|p| p.parse().ok()).collect();
-            by_control
+            let ids = &mut by_control
                 .entry(key)
                 .or_insert_with(|| ((*control).to_owned(), Vec::new()))
-                .1
-                .push(rule.id);
+                .1;
+            if !ids.contains(id) {
+                ids.push(id);
+            }
         }
     }
     by_control
         .into_values()
-        .map(|(control, rule_ids)| {
+        .map(|(control, ids)| {
             let mut result = ControlResult {
                 control,
-                rules: rule_ids.clone(),
+                rules: ids.clone(),
                 passed: 0,
                 failed: 0,
                 failures: Vec::new(),
             };
-            for obj in &report.objects {
-                if !obj.evaluated.iter().any(|id| rule_ids.contains(id)) {
+            for o in outcomes {
+                if !o.evaluated.iter().any(|id| ids.contains(id)) {
                     continue;
                 }
-                let failing: Vec<_> = obj
-                    .findings
+                let failing: Vec<&String> = o
+                    .failures
                     .iter()
-                    .filter(|f| rule_ids.contains(&f.rule))
+                    .filter(|(id, _)| ids.contains(id))
+                    .map(|(_, text)| text)
                     .collect();
                 if failing.is_empty() {
                     result.passed += 1;
                 } else {
                     result.failed += 1;
-                    result.failures.extend(
-                        failing.iter().map(|f| {
-                            format!("{} {} {}: {}", f.span, f.rule, obj.object, f.message)
-                        }),
-                    );
+                    result.failures.extend(failing.into_iter().cloned());
                 }
             }
             result
@@ -141,5 +177,45 @@ mod tests {
         // Controls are ordered numerically: 5.2.2 before 5.2.12.
         let pos = |c: &str| cis.iter().position(|r| r.control == c).unwrap();
         assert!(pos("5.2.2") < pos("5.2.12"));
+    }
+
+    #[test]
+    fn outcomes_of_any_checks_group_by_control() {
+        static A: Controls = Controls {
+            cis: &["5.2.2"],
+            nist: &[],
+            pci: &[],
+        };
+        static B: Controls = Controls {
+            cis: &["5.2.2", "5.2.10"],
+            nist: &[],
+            pci: &[],
+        };
+        // Two checks share an id (two levels of one check): listed once.
+        let checks = [("a", &A), ("b", &B), ("b", &B)];
+        let outcomes = [
+            Outcome {
+                evaluated: vec!["a", "b"],
+                failures: vec![("b", "x failed b".into())],
+            },
+            Outcome {
+                evaluated: vec!["a"],
+                failures: vec![],
+            },
+            Outcome {
+                evaluated: vec![],
+                failures: vec![],
+            },
+        ];
+        let got = group_outcomes(Framework::Cis, &checks, &outcomes);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].control, "5.2.2");
+        assert_eq!(got[0].rules, ["a", "b"]);
+        assert_eq!((got[0].passed, got[0].failed), (1, 1));
+        assert_eq!(got[0].failures, ["x failed b"]);
+        // 5.2.10 comes after 5.2.2 (numeric order) and only the first object was checked.
+        assert_eq!(got[1].control, "5.2.10");
+        assert_eq!((got[1].passed, got[1].failed), (0, 1));
+        assert!(group_outcomes(Framework::Pci, &checks, &outcomes).is_empty());
     }
 }

@@ -108,3 +108,80 @@ fn advise_prints_labels_and_patch() {
         "{out}"
     );
 }
+
+/// Pod Security violations grouped by control; for the controls that a palisade rule and a Pod
+/// Security check both cover with the same meaning, the two independent implementations must
+/// count the same passes and failures over the whole corpus.
+#[test]
+fn pss_compliance_agrees_with_the_rules() {
+    let (code, out) = palisade(
+        &[
+            "k8s",
+            "pss",
+            "-",
+            "--level",
+            "baseline",
+            "--compliance",
+            "cis",
+            "--json",
+        ],
+        PRIVILEGED,
+    );
+    assert_eq!(code, 1);
+    let controls: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let privileged = controls
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["control"] == "5.2.2")
+        .expect("5.2.2");
+    assert_eq!(
+        (privileged["passed"].as_u64(), privileged["failed"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(privileged["rules"], serde_json::json!(["privileged"]));
+
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../palisade-k8s/tests/corpus");
+    let counts = |args: &[&str]| -> std::collections::BTreeMap<String, (u64, u64)> {
+        let (_, out) = palisade(args, "");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|c| {
+                let n = |k: &str| c[k].as_u64().expect("count");
+                (
+                    c["control"].as_str().expect("control").to_owned(),
+                    (n("passed"), n("failed")),
+                )
+            })
+            .collect()
+    };
+    let rules = counts(&[
+        "k8s",
+        "scan",
+        corpus,
+        "--compliance",
+        "cis",
+        "--format",
+        "json",
+    ]);
+    let pss = counts(&[
+        "k8s",
+        "pss",
+        corpus,
+        "--level",
+        "baseline",
+        "--compliance",
+        "cis",
+        "--json",
+    ]);
+    // privileged (K8S-014), host namespaces (K8S-015), host ports (K8S-021).
+    for control in ["5.2.2", "5.2.3", "5.2.4", "5.2.5", "5.2.13"] {
+        assert_eq!(rules.get(control), pss.get(control), "control {control}");
+        assert!(
+            rules[control].1 > 0,
+            "control {control} should fail somewhere in the corpus"
+        );
+    }
+}

@@ -18,6 +18,7 @@ use crate::yaml::Node;
 
 mod checks;
 
+pub use crate::rules::Controls;
 pub use checks::ALL as CHECKS;
 
 /// The newest policy version this crate knows (`latest` means this one).
@@ -195,6 +196,8 @@ pub struct Check {
     pub level: Level,
     /// The fields it restricts and what is allowed, for docs.
     pub doc: &'static str,
+    /// The compliance controls it supports (the same as the rules that check the same thing).
+    pub controls: Controls,
     pub variants: &'static [Variant],
 }
 
@@ -212,6 +215,8 @@ impl Check {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     pub check: &'static str,
+    /// The compliance controls of the check.
+    pub controls: &'static Controls,
     pub reason: String,
     pub detail: String,
     pub span: Span,
@@ -240,7 +245,27 @@ pub fn evaluate_pod(
         return Vec::new();
     }
     let ctx = PodCtx::new(metadata, spec);
-    let selected: Vec<(&Check, &Variant)> = CHECKS
+    in_force(level, version)
+        .into_iter()
+        .filter_map(|(c, v)| {
+            (v.check)(&ctx).map(|f| Violation {
+                check: c.id,
+                controls: &c.controls,
+                reason: f.reason,
+                detail: f.detail,
+                span: Span::new(file, f.line, f.column),
+            })
+        })
+        .collect()
+}
+
+/// The checks (with their variant) a level applies at a version, without the baseline checks a
+/// restricted variant replaces.
+pub fn in_force(level: Level, version: Version) -> Vec<(&'static Check, &'static Variant)> {
+    if level == Level::Privileged {
+        return Vec::new();
+    }
+    let selected: Vec<(&'static Check, &'static Variant)> = CHECKS
         .iter()
         .filter(|c| c.level <= level)
         .filter_map(|c| c.variant(version).map(|v| (*c, v)))
@@ -252,15 +277,38 @@ pub fn evaluate_pod(
     selected
         .into_iter()
         .filter(|(c, _)| !overridden.contains(&c.id))
-        .filter_map(|(c, v)| {
-            (v.check)(&ctx).map(|f| Violation {
-                check: c.id,
-                reason: f.reason,
-                detail: f.detail,
-                span: Span::new(file, f.line, f.column),
-            })
-        })
         .collect()
+}
+
+/// The checks behind a compliance grouping of Pod Security results: every check with its
+/// controls.
+pub fn compliance_checks() -> Vec<(&'static str, &'static Controls)> {
+    CHECKS.iter().map(|c| (c.id, &c.controls)).collect()
+}
+
+/// What the checks in force concluded about an object, for [`crate::compliance`] grouping.
+pub fn outcome(
+    obj: &Object,
+    level: Level,
+    version: Version,
+    violations: &[Violation],
+) -> crate::compliance::Outcome {
+    crate::compliance::Outcome {
+        evaluated: in_force(level, version).iter().map(|(c, _)| c.id).collect(),
+        failures: violations
+            .iter()
+            .map(|v| {
+                let text = format!(
+                    "{} {} {}: {}",
+                    v.span,
+                    v.check,
+                    obj.display_name(),
+                    v.message()
+                );
+                (v.check, text)
+            })
+            .collect(),
+    }
 }
 
 /// Evaluates an object's pod (if it has one) against a level at a version.
@@ -314,8 +362,17 @@ pub(crate) fn setters(pod_level: bool, containers: &[&str]) -> String {
 
 /// Check documentation table (id, level, versions, restricted fields), generated from the checks.
 pub fn checks_markdown() -> String {
-    let mut out =
-        String::from("| check | level | variants from | what it restricts |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| check | level | variants from | what it restricts | CIS | NIST SP 800-190 | PCI DSS |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    let list = |v: &[&str]| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
     for c in CHECKS.iter() {
         let versions: Vec<String> = c
             .variants
@@ -323,11 +380,14 @@ pub fn checks_markdown() -> String {
             .map(|v| format!("v1.{}", v.min_minor))
             .collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             c.id,
             c.level,
             versions.join(", "),
-            c.doc
+            c.doc,
+            list(c.controls.cis),
+            list(c.controls.nist),
+            list(c.controls.pci)
         ));
     }
     out

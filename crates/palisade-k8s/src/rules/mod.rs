@@ -65,8 +65,8 @@ pub struct Docs {
     pub references: &'static [&'static str],
 }
 
-/// The controls a rule supports in each framework (empty where none applies).
-#[derive(Debug)]
+/// The controls a rule or check supports in each framework (empty where none applies).
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Controls {
     /// CIS Kubernetes Benchmark items (section 5, policies).
     pub cis: &'static [&'static str],

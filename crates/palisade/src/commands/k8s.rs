@@ -49,6 +49,16 @@ enum ComplianceArg {
     Pci,
 }
 
+impl From<ComplianceArg> for Framework {
+    fn from(c: ComplianceArg) -> Framework {
+        match c {
+            ComplianceArg::Cis => Framework::Cis,
+            ComplianceArg::Nist800190 => Framework::Nist800190,
+            ComplianceArg::Pci => Framework::Pci,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct Input {
     /// Files or directories (searched recursively for .yaml, .yml, .json); `-` reads stdin.
@@ -86,6 +96,9 @@ struct PssArgs {
     /// JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Group the violations by the controls of a framework, with pass/fail counts.
+    #[arg(long, value_enum)]
+    compliance: Option<ComplianceArg>,
 }
 
 #[derive(Debug, Args)]
@@ -143,11 +156,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<Outcome> {
     let report = palisade_k8s::scan(&manifests);
     let mut out = output::writer(a.input.output.as_deref())?;
     if let Some(c) = a.compliance {
-        let framework = match c {
-            ComplianceArg::Cis => Framework::Cis,
-            ComplianceArg::Nist800190 => Framework::Nist800190,
-            ComplianceArg::Pci => Framework::Pci,
-        };
+        let framework = Framework::from(c);
         let controls = compliance::group(&report, framework);
         if matches!(a.format, ScanFormat::Json) {
             serde_json::to_writer_pretty(&mut out, &controls)?;
@@ -182,12 +191,15 @@ fn pss_cmd(a: PssArgs) -> anyhow::Result<Outcome> {
     let mut out = output::writer(a.input.output.as_deref())?;
     let mut failed = false;
     let mut results = Vec::new();
+    let mut outcomes = Vec::new();
     for obj in &manifests.objects {
         let Some(violations) = pss::evaluate(obj, a.level, a.policy_version) else {
             continue;
         };
         failed |= !violations.is_empty();
-        if a.json {
+        if a.compliance.is_some() {
+            outcomes.push(pss::outcome(obj, a.level, a.policy_version, &violations));
+        } else if a.json {
             results.push(serde_json::json!({
                 "object": obj.display_name(),
                 "file": &*obj.file,
@@ -215,7 +227,16 @@ fn pss_cmd(a: PssArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    if a.json {
+    if let Some(c) = a.compliance {
+        let framework = Framework::from(c);
+        let controls = compliance::group_outcomes(framework, &pss::compliance_checks(), &outcomes);
+        if a.json {
+            serde_json::to_writer_pretty(&mut out, &controls)?;
+            writeln!(out)?;
+        } else {
+            render::compliance(framework, &controls, &mut out)?;
+        }
+    } else if a.json {
         serde_json::to_writer_pretty(
             &mut out,
             &serde_json::json!({

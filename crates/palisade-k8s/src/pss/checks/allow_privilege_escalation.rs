@@ -3,13 +3,18 @@
 //! are exempt.
 
 use crate::pod::{is_windows, join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "allowPrivilegeEscalation",
     level: Level::Restricted,
     doc: "containers[*].securityContext.allowPrivilegeEscalation must be false (Windows pods exempt from v1.25)",
+    controls: Controls {
+        cis: &["5.2.6"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 8,

@@ -3,13 +3,18 @@
 //! `RuntimeDefault` or `Localhost`.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "appArmorProfile",
     level: Level::Baseline,
     doc: "AppArmor annotations runtime/default or localhost/*; appArmorProfile.type RuntimeDefault or Localhost",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

@@ -2,13 +2,18 @@
 //! must drop `ALL` and may add only `NET_BIND_SERVICE`. From v1.25 Windows pods are exempt.
 
 use crate::pod::{is_windows, join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "capabilities_restricted",
     level: Level::Restricted,
     doc: "capabilities.drop must include ALL; capabilities.add only NET_BIND_SERVICE (Windows pods exempt from v1.25)",
+    controls: Controls {
+        cis: &["5.2.8", "5.2.9", "5.2.10"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 22,

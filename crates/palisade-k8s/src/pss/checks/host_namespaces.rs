@@ -1,13 +1,18 @@
 //! `hostNamespaces` (baseline, v1.0+): `hostNetwork`, `hostPID` and `hostIPC` must be unset or
 //! false.
 
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "hostNamespaces",
     level: Level::Baseline,
     doc: "spec.hostNetwork, spec.hostPID, spec.hostIPC unset or false",
+    controls: Controls {
+        cis: &["5.2.3", "5.2.4", "5.2.5"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

@@ -1,13 +1,18 @@
 //! `hostPathVolumes` (baseline, v1.0+): no hostPath volumes.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "hostPathVolumes",
     level: Level::Baseline,
     doc: "spec.volumes[*].hostPath must be unset",
+    controls: Controls {
+        cis: &["5.2.12"],
+        nist: &["4.5.5"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

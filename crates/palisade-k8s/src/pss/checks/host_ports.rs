@@ -1,13 +1,18 @@
 //! `hostPorts` (baseline, v1.0+): `ports[*].hostPort` must be unset or 0.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "hostPorts",
     level: Level::Baseline,
     doc: "containers[*].ports[*].hostPort unset or 0",
+    controls: Controls {
+        cis: &["5.2.13"],
+        nist: &["4.4.2"],
+        pci: &["1.2.5"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

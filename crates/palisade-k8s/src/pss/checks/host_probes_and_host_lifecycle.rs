@@ -2,13 +2,18 @@
 //! `httpGet.host` or `tcpSocket.host`.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "hostProbesAndHostLifecycle",
     level: Level::Baseline,
     doc: "probes and lifecycle handlers: httpGet.host and tcpSocket.host unset",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.2"],
+        pci: &[],
+    },
     variants: &[Variant {
         min_minor: 34,
         check: v1_34,

@@ -1,13 +1,18 @@
 //! `privileged` (baseline, v1.0+): containers must not set `securityContext.privileged=true`.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "privileged",
     level: Level::Baseline,
     doc: "containers[*].securityContext.privileged unset or false",
+    controls: Controls {
+        cis: &["5.2.2"],
+        nist: &["4.4.3", "4.5.5"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

@@ -3,13 +3,18 @@
 //! (`hostUsers: false`), and the restricted check (which keeps the strict rule) replaces it.
 
 use crate::pod::{in_user_namespace, join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static BASELINE: Check = Check {
     id: "procMount_baseline",
     level: Level::Baseline,
     doc: "containers[*].securityContext.procMount unset or Default (any value with hostUsers: false from v1.35)",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 0,
@@ -28,6 +33,11 @@ pub(super) static RESTRICTED: Check = Check {
     id: "procMount_restricted",
     level: Level::Restricted,
     doc: "containers[*].securityContext.procMount unset or Default, also in user namespaces",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 35,
         check: strict,

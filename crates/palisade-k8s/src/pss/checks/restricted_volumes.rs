@@ -3,13 +3,18 @@
 //! defaulted to emptyDir by the API server, so it is allowed.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "restrictedVolumes",
     level: Level::Restricted,
     doc: "volumes only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret",
+    controls: Controls {
+        cis: &["5.2.12"],
+        nist: &["4.5.5"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,

@@ -3,13 +3,18 @@
 //! exempt.
 
 use crate::pod::{in_user_namespace, join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "runAsNonRoot",
     level: Level::Restricted,
     doc: "runAsNonRoot true at pod level or on every container, never false (hostUsers: false exempt from v1.35)",
+    controls: Controls {
+        cis: &["5.2.7"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6", "7.2.2"],
+    },
     variants: &[
         Variant {
             min_minor: 0,

@@ -2,13 +2,18 @@
 //! From v1.35 pods in a user namespace (`hostUsers: false`) are exempt.
 
 use crate::pod::in_user_namespace;
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "runAsUser",
     level: Level::Restricted,
     doc: "runAsUser must not be 0 (hostUsers: false exempt from v1.35)",
+    controls: Controls {
+        cis: &["5.2.7"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6", "7.2.2"],
+    },
     variants: &[
         Variant {
             min_minor: 23,

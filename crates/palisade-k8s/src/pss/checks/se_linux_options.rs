@@ -2,13 +2,18 @@
 //! `container_kvm_t` (and `container_engine_t` from v1.31); user and role must be unset.
 
 use crate::pod::{join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "seLinuxOptions",
     level: Level::Baseline,
     doc: "seLinuxOptions.type container_t, container_init_t, container_kvm_t (+container_engine_t from v1.31); user and role unset",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 0,

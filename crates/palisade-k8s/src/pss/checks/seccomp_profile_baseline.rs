@@ -2,13 +2,18 @@
 //! from v1.19 the fields: `seccompProfile.type` must not be `Unconfined` (pod or container).
 
 use crate::pod::join_quote;
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "seccompProfile_baseline",
     level: Level::Baseline,
     doc: "v1.0: seccomp annotations not unconfined; v1.19: seccompProfile.type not Unconfined",
+    controls: Controls {
+        cis: &["5.7.2"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 0,

@@ -3,13 +3,18 @@
 //! v1.25 Windows pods are exempt.
 
 use crate::pod::{is_windows, join_quote, pluralize};
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "seccompProfile_restricted",
     level: Level::Restricted,
     doc: "seccompProfile.type RuntimeDefault or Localhost on the pod or every container (Windows pods exempt from v1.25)",
+    controls: Controls {
+        cis: &["5.7.2"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 19,

@@ -2,13 +2,18 @@
 //! (`net.ipv4.ip_local_reserved_ports`), v1.29 (TCP keepalive and fin timeout) and v1.32
 //! (`net.ipv4.tcp_rmem`, `net.ipv4.tcp_wmem`).
 
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "sysctls",
     level: Level::Baseline,
     doc: "spec.securityContext.sysctls[*].name only the safe set of the version",
+    controls: Controls {
+        cis: &[],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[
         Variant {
             min_minor: 0,

@@ -1,13 +1,18 @@
 //! `windowsHostProcess` (baseline, v1.0+): neither the pod nor a container may set
 //! `securityContext.windowsOptions.hostProcess=true`.
 
-use crate::pss::{Check, Forbidden, Level, PodCtx, Variant, setters};
+use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant, setters};
 use crate::yaml::Node;
 
 pub(super) static CHECK: Check = Check {
     id: "windowsHostProcess",
     level: Level::Baseline,
     doc: "securityContext.windowsOptions.hostProcess unset or false",
+    controls: Controls {
+        cis: &["5.2.11"],
+        nist: &["4.4.3"],
+        pci: &["2.2.6"],
+    },
     variants: &[Variant {
         min_minor: 0,
         check: v1_0,
