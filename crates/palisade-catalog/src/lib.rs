@@ -20,10 +20,10 @@ mod catalogers;
 mod copyright;
 mod osrelease;
 
-use std::io::Read;
+use std::io::{Read, SeekFrom};
 
 use palisade_core::{Distro, Ecosystem, Location, Package, purl};
-use palisade_image::{FileEntry, FileVisitor, Image, ImageError, Progress};
+use palisade_image::{FileEntry, FileVisitor, Image, ImageError, Progress, SeekRead};
 use serde::Serialize;
 
 pub use catalogers::all as all_catalogers;
@@ -56,6 +56,13 @@ pub trait Cataloger: Send + Sync {
     fn sniff(&self, head: &[u8]) -> bool {
         let _ = head;
         true
+    }
+
+    /// The ELF sections that hold this cataloger's evidence (empty: not an ELF cataloger).
+    /// When a large ELF file can be read at any offset and its section table names none of
+    /// them, the cataloger is not given the file, which is then not read whole.
+    fn elf_sections(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Parses one file. Packages need `name`, `version`, `ecosystem`, `purl`, `licenses` and
@@ -125,6 +132,74 @@ impl FileVisitor for Visitor {
     }
 
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<FileResult> {
+        self.visit_without(file, content, &[])
+    }
+
+    fn visit_seekable(
+        &self,
+        file: &FileEntry<'_>,
+        content: &mut dyn SeekRead,
+    ) -> Option<FileResult> {
+        let skip = self.absent_elf_evidence(file, content);
+        if content.seek(SeekFrom::Start(0)).is_err() {
+            return None;
+        }
+        self.visit_without(file, &mut ReadOnly(content), &skip)
+    }
+}
+
+/// An ELF file at least this large is looked at through its section table first, when it can
+/// be: executables are often tens of megabytes, their evidence a section of a few kilobytes.
+const ELF_SECTION_CHECK: u64 = 1 << 20;
+
+/// A [`SeekRead`] used as a reader.
+struct ReadOnly<'a>(&'a mut dyn SeekRead);
+
+impl Read for ReadOnly<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Visitor {
+    /// The ELF catalogers whose sections a large ELF file does not have (empty when it is not
+    /// one, or its section table cannot be read: then every cataloger sees the whole file).
+    fn absent_elf_evidence(
+        &self,
+        file: &FileEntry<'_>,
+        content: &mut dyn SeekRead,
+    ) -> Vec<&'static str> {
+        if file.size < ELF_SECTION_CHECK
+            || !self
+                .catalogers
+                .iter()
+                .any(|c| !c.elf_sections().is_empty() && c.wants(file.path))
+        {
+            return Vec::new();
+        }
+        let Ok(names) = catalogers::elf::section_names(content, file.size) else {
+            return Vec::new();
+        };
+        self.catalogers
+            .iter()
+            .filter(|c| {
+                let wanted = c.elf_sections();
+                !wanted.is_empty()
+                    && !names
+                        .iter()
+                        .any(|n| wanted.iter().any(|w| n == w.as_bytes()))
+            })
+            .map(|c| c.name())
+            .collect()
+    }
+
+    /// Reads one file for every cataloger that wants it, except those named in `skip`.
+    fn visit_without(
+        &self,
+        file: &FileEntry<'_>,
+        content: &mut dyn Read,
+        skip: &[&str],
+    ) -> Option<FileResult> {
         let mut result = FileResult::default();
         let mut head = Vec::with_capacity(SNIFF_LEN);
         if let Err(e) = content.take(SNIFF_LEN as u64).read_to_end(&mut head) {
@@ -136,7 +211,7 @@ impl FileVisitor for Visitor {
         let wanting: Vec<&dyn Cataloger> = self
             .catalogers
             .iter()
-            .filter(|c| c.wants(file.path) && c.sniff(&head))
+            .filter(|c| c.wants(file.path) && !skip.contains(&c.name()) && c.sniff(&head))
             .map(|c| c.as_ref())
             .collect();
         let copyright_of = copyright::package_of(file.path);
@@ -361,5 +436,78 @@ mod tests {
         let result = visit("/app/requirements.txt", 9, b"a==1.0\nb\n").unwrap();
         assert_eq!(result.packages.len(), 1);
         assert_eq!(result.packages[0].found_by, "python-requirements");
+    }
+
+    /// Reads through it, counting the bytes.
+    struct Counting {
+        inner: std::io::Cursor<Vec<u8>>,
+        read: u64,
+    }
+
+    impl Read for Counting {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
+    }
+
+    impl std::io::Seek for Counting {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(to)
+        }
+    }
+
+    #[test]
+    fn large_executables_are_read_whole_only_when_their_sections_hold_evidence() {
+        use flate2::{Compression, write::ZlibEncoder};
+        use std::io::Write;
+
+        let text = vec![0x90u8; 3 << 20];
+        let mut dep = ZlibEncoder::new(Vec::new(), Compression::default());
+        dep.write_all(
+            br#"{"packages":[{"name":"smallvec","version":"0.6.9","source":"crates.io"}]}"#,
+        )
+        .expect("compress");
+        let dep = dep.finish().expect("compress");
+        let (plain, _) = catalogers::elf::build::elf(&[(".text", &text)]);
+        let (audited, _) = catalogers::elf::build::elf(&[(".text", &text), (".dep-v0", &dep)]);
+        let visitor = Visitor {
+            catalogers: all_catalogers(),
+        };
+        for (bytes, packages) in [(plain, 0), (audited, 1)] {
+            let file = FileEntry {
+                path: "/usr/bin/app",
+                size: bytes.len() as u64,
+                mode: 0o755,
+            };
+            let size = bytes.len() as u64;
+            let mut content = Counting {
+                inner: std::io::Cursor::new(bytes),
+                read: 0,
+            };
+            let result = visitor.visit_seekable(&file, &mut content);
+            assert_eq!(result.map_or(0, |r| r.packages.len()), packages);
+            if packages == 0 {
+                // The header, the section table and the names: no more.
+                assert!(content.read < 64 << 10, "{} bytes read", content.read);
+            } else {
+                assert!(content.read >= size, "{} bytes read", content.read);
+            }
+        }
+        // Without a section table to look at, every cataloger reads the file whole.
+        let mut headless = vec![0u8; 2 << 20];
+        headless[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\0");
+        let file = FileEntry {
+            path: "/usr/bin/odd",
+            size: headless.len() as u64,
+            mode: 0o755,
+        };
+        let mut content = Counting {
+            inner: std::io::Cursor::new(headless),
+            read: 0,
+        };
+        let _ = visitor.visit_seekable(&file, &mut content);
+        assert!(content.read >= 2 << 20, "{} bytes read", content.read);
     }
 }

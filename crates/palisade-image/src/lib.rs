@@ -48,7 +48,9 @@ pub use layer::LayerSpec;
 pub use limits::Limits;
 pub use oci::{ImageConfig, Platform};
 pub use registry::Credentials;
-pub use walk::{FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, Visited, Walk};
+pub use walk::{
+    FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited, Walk,
+};
 
 /// How to open an image.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,7 @@
 //! replaced it (secrets in deleted files are still in the image).
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +41,57 @@ pub trait FileVisitor: Sync {
     /// Reads one wanted file. `content` yields at most `file.size` bytes; the visitor may stop
     /// early. Returns `None` when the file gave nothing.
     fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<Self::Output>;
+
+    /// Reads one wanted file from a source that can also seek (a directory on disk, not a
+    /// layer stream), so that a visitor may look at a few places of a large file instead of
+    /// reading it whole. Offsets beyond `file.size` are not the visitor's to read. By default,
+    /// the same as [`FileVisitor::visit`].
+    fn visit_seekable(
+        &self,
+        file: &FileEntry<'_>,
+        content: &mut dyn SeekRead,
+    ) -> Option<Self::Output> {
+        self.visit(file, &mut AsRead(content))
+    }
+}
+
+/// A reader that can also seek: what [`FileVisitor::visit_seekable`] gets.
+pub trait SeekRead: Read + Seek {}
+
+impl<T: Read + Seek + ?Sized> SeekRead for T {}
+
+/// A file on disk that reads as if it had the size it had when listed (a file growing while
+/// it is read yields no more than that).
+struct SizedFile<R> {
+    inner: R,
+    size: u64,
+    pos: u64,
+}
+
+impl<R: Read> Read for SizedFile<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = usize::try_from(self.size.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let n = buf.len().min(left);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+impl<R: Seek> Seek for SizedFile<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+/// A [`SeekRead`] used only as a reader.
+struct AsRead<'a>(&'a mut dyn SeekRead);
+
+impl Read for AsRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
 }
 
 /// Receives progress while layers are read: bytes of blob consumed.
@@ -440,11 +491,15 @@ fn walk_directory<V: FileVisitor>(root: &Path, visitor: &V) -> Result<Walk<V::Ou
         if !visitor.wants_file(&fe) {
             continue;
         }
-        let Ok(mut file) = std::fs::File::open(entry.path()) else {
+        let Ok(file) = std::fs::File::open(entry.path()) else {
             continue;
         };
-        let mut limited = (&mut file).take(meta.len());
-        if let Some(output) = visitor.visit(&fe, &mut limited) {
+        let mut file = SizedFile {
+            inner: std::io::BufReader::new(file),
+            size: meta.len(),
+            pos: 0,
+        };
+        if let Some(output) = visitor.visit_seekable(&fe, &mut file) {
             files.push(Visited {
                 path,
                 layer_index: None,

@@ -78,6 +78,82 @@ impl Reader<'_> {
     }
 }
 
+/// The most bytes [`section_names`] reads of a section header table or of the section names.
+const MAX_TABLE: u64 = 1 << 20;
+
+/// The names of an ELF file's sections, read through `file` (of `size` bytes) by seeking to the
+/// header, the section header table and the section names only: a few kilobytes of even the
+/// largest executable. Errors when the file has no usable section table.
+pub(crate) fn section_names<R: std::io::Read + std::io::Seek + ?Sized>(
+    file: &mut R,
+    size: u64,
+) -> Result<Vec<Vec<u8>>, String> {
+    use std::io::SeekFrom;
+    let mut read_at = |offset: u64, len: u64| -> Result<Vec<u8>, String> {
+        if len > MAX_TABLE || offset.checked_add(len).is_none_or(|end| end > size) {
+            return Err(format!("{len} bytes at offset {offset} are out of bounds"));
+        }
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| format!("seeking: {e}"))?;
+        let mut buf = vec![0; usize::try_from(len).map_err(|_| "too large")?];
+        file.read_exact(&mut buf)
+            .map_err(|e| format!("reading: {e}"))?;
+        Ok(buf)
+    };
+    let header = read_at(0, 64.min(size))?;
+    if !header.starts_with(MAGIC) {
+        return Err("not an ELF file".to_owned());
+    }
+    let (wide, big_endian) = match (header.get(4), header.get(5)) {
+        (Some(1), Some(1)) => (false, false),
+        (Some(1), Some(2)) => (false, true),
+        (Some(2), Some(1)) => (true, false),
+        (Some(2), Some(2)) => (true, true),
+        _ => return Err("ELF header: unknown class or byte order".to_owned()),
+    };
+    let r = Reader {
+        data: &header,
+        big_endian,
+    };
+    let (shoff, sizes) = if wide {
+        (r.u64(0x28)?, 0x36)
+    } else {
+        (r.u32(0x20)?, 0x2a)
+    };
+    let (shentsize, shnum, shstrndx) = (r.u16(sizes + 4)?, r.u16(sizes + 6)?, r.u16(sizes + 8)?);
+    let min_sh = if wide { 0x40 } else { 0x28 };
+    if shnum == 0 || shentsize < min_sh || shstrndx >= shnum {
+        return Err("no usable section header table".to_owned());
+    }
+    let table = read_at(shoff, shnum * shentsize)?;
+    let t = Reader {
+        data: &table,
+        big_endian,
+    };
+    let entry = |i: u64| -> Result<(u64, u64, u64), String> {
+        let at = i * shentsize;
+        let name = t.u32(at)?;
+        let (offset, size) = if wide {
+            (t.u64(at + 24)?, t.u64(at + 32)?)
+        } else {
+            (t.u32(at + 16)?, t.u32(at + 20)?)
+        };
+        Ok((name, offset, size))
+    };
+    let (_, str_offset, str_size) = entry(shstrndx)?;
+    let names = read_at(str_offset, str_size)?;
+    (0..shnum)
+        .map(|i| {
+            let (name, _, _) = entry(i)?;
+            Ok(usize::try_from(name)
+                .ok()
+                .and_then(|n| names.get(n..))
+                .map(|n| n.split(|&b| b == 0).next().unwrap_or_default().to_vec())
+                .unwrap_or_default())
+        })
+        .collect()
+}
+
 /// The bytes at `offset..offset + size` of `data`, if all inside it.
 pub(crate) fn slice(data: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
     let start = usize::try_from(offset).ok()?;
@@ -296,6 +372,20 @@ pub(crate) mod build {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn section_names_by_seeking() {
+        let (file, _) = build::elf(&[(".go.buildinfo", b"x"), (".dep-v0", b"yy")]);
+        let names =
+            section_names(&mut std::io::Cursor::new(&file), file.len() as u64).expect("names");
+        assert!(names.iter().any(|n| n == b".go.buildinfo"), "{names:?}");
+        assert!(names.iter().any(|n| n == b".dep-v0"), "{names:?}");
+        // A file cut before its section table, a size that lies, and no ELF at all.
+        let cut = &file[..file.len() - 8];
+        assert!(section_names(&mut std::io::Cursor::new(cut), cut.len() as u64).is_err());
+        assert!(section_names(&mut std::io::Cursor::new(&file), 100).is_err());
+        assert!(section_names(&mut std::io::Cursor::new(b"#!/bin/sh\n"), 10).is_err());
+    }
 
     #[test]
     fn finds_sections_and_addresses() {

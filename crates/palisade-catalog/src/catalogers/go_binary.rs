@@ -177,6 +177,10 @@ impl Cataloger for GoBinary {
         256 << 20
     }
 
+    fn elf_sections(&self) -> &'static [&'static str] {
+        &[".go.buildinfo", ".note.go.buildid"]
+    }
+
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, String> {
         let elf = Elf::parse(content).map_err(|e| format!("{path}: {e}"))?;
         let Some(blob) = find_blob(content, Some(&elf)).map_err(|e| format!("{path}: {e}"))? else {

@@ -3,7 +3,7 @@
 mod apk;
 mod cargo_lock;
 mod dpkg;
-mod elf;
+pub(crate) mod elf;
 mod go_binary;
 mod java_archive;
 mod npm_installed;

@@ -53,6 +53,10 @@ impl Cataloger for RustAuditable {
         256 << 20
     }
 
+    fn elf_sections(&self) -> &'static [&'static str] {
+        &[".dep-v0"]
+    }
+
     fn parse(&self, path: &str, content: &[u8]) -> Result<Vec<Package>, String> {
         let elf = Elf::parse(content).map_err(|e| format!("{path}: {e}"))?;
         let Some(section) = elf.section(".dep-v0").map_err(|e| format!("{path}: {e}"))? else {
