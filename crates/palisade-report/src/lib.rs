@@ -105,6 +105,9 @@ pub(crate) fn fixed_text(f: &palisade_vulndb::Finding) -> String {
 
 /// One line describing the database, for every output.
 pub(crate) fn database_line(db: &DbInfo) -> String {
+    if db.sources.is_empty() {
+        return "no advisory database: no package was matched against advisories".to_owned();
+    }
     let sources: Vec<String> = db
         .sources
         .iter()

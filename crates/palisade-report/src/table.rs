@@ -65,7 +65,12 @@ pub fn table(report: &ScanReport) -> String {
             ]
         })
         .collect();
-    if rows.is_empty() {
+    if rows.is_empty() && report.database.sources.is_empty() {
+        out.push_str(
+            "Vulnerabilities were not checked: the advisory database is empty \
+             (load feeds with `palisade db update` or `palisade db import FILES`).\n",
+        );
+    } else if rows.is_empty() {
         out.push_str("No vulnerabilities found.\n");
     } else {
         let mut widths = headers.map(str::len);
@@ -150,5 +155,16 @@ mod tests {
     #[test]
     fn table_snapshot() {
         insta::assert_snapshot!(super::table(&crate::fixture::report()));
+    }
+
+    #[test]
+    fn an_empty_database_is_not_a_clean_bill() {
+        let mut report = crate::fixture::report();
+        report.result.findings.clear();
+        report.database.sources.clear();
+        let text = super::table(&report);
+        assert!(!text.contains("No vulnerabilities found"), "{text}");
+        assert!(text.contains("Vulnerabilities were not checked"), "{text}");
+        assert!(text.contains("no advisory database"), "{text}");
     }
 }
