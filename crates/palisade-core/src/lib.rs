@@ -13,6 +13,7 @@
 
 pub mod digest;
 pub mod image_ref;
+pub mod license;
 pub mod package;
 pub mod purl;
 pub mod severity;

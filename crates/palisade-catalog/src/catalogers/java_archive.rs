@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
 
-use palisade_core::{Ecosystem, Package, purl};
+use palisade_core::{Ecosystem, Package, license, purl};
 use zip::ZipArchive;
 
 use crate::{Cataloger, file_name, package};
@@ -137,6 +137,7 @@ impl Scan {
             ));
         }
         let mut poms = Vec::new();
+        let mut pom_xmls = Vec::new();
         let mut manifest_at = None;
         let mut nested = Vec::new();
         for i in 0..zip.len() {
@@ -145,6 +146,8 @@ impl Scan {
             };
             if entry.starts_with("META-INF/maven/") && entry.ends_with("/pom.properties") {
                 poms.push(i);
+            } else if entry.starts_with("META-INF/maven/") && entry.ends_with("/pom.xml") {
+                pom_xmls.push((entry.trim_end_matches("pom.xml").to_owned(), i));
             } else if entry.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
                 manifest_at = Some(i);
             } else if is_archive(entry) && !entry.ends_with('/') {
@@ -158,6 +161,7 @@ impl Scan {
                 .by_index(i)
                 .map_err(|e| format!("{name}: entry {i}: {e}"))?;
             let what = format!("{name}!/{}", entry.name());
+            let dir = entry.name().trim_end_matches("pom.properties").to_owned();
             let bytes = self.read_entry(&mut entry, &what)?;
             drop(entry);
             let text = String::from_utf8_lossy(&bytes);
@@ -167,7 +171,17 @@ impl Scan {
                 (prop("groupId"), prop("artifactId"), prop("version"))
             {
                 if !group.is_empty() && !artifact.is_empty() && !version.is_empty() {
-                    self.push(maven_package(Some(group), artifact, version));
+                    let mut p = maven_package(Some(group), artifact, version);
+                    // The licences the project declares in the pom.xml next to it.
+                    if let Some(&(_, at)) = pom_xmls.iter().find(|(d, _)| *d == dir) {
+                        let mut entry = zip
+                            .by_index(at)
+                            .map_err(|e| format!("{name}: entry {at}: {e}"))?;
+                        let what = format!("{name}!/{}", entry.name());
+                        let xml = self.read_entry(&mut entry, &what)?;
+                        p.licenses = pom_licenses(&String::from_utf8_lossy(&xml));
+                    }
+                    self.push(p);
                     found += 1;
                 }
             }
@@ -184,10 +198,12 @@ impl Scan {
             }
             None => Vec::new(),
         };
-        let license = get(&manifest_fields, "Bundle-License").map(str::to_owned);
+        let license = get(&manifest_fields, "Bundle-License").map(license::normalize);
         if found == 1 {
             if let (Some(l), Some(p)) = (&license, self.out.last_mut()) {
-                p.licenses = vec![l.clone()];
+                if p.licenses.is_empty() {
+                    p.licenses = vec![l.clone()];
+                }
             }
         }
         if found == 0 {
@@ -230,6 +246,59 @@ impl Scan {
         }
         Ok(())
     }
+}
+
+/// The text of each `<tag>…</tag>` in `xml`, in order.
+fn elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(&close) else { break };
+        out.push(&after[..end]);
+        rest = &after[end + close.len()..];
+    }
+    out
+}
+
+/// Undoes XML's five entities and a CDATA wrapper.
+fn xml_text(s: &str) -> String {
+    let s = s.trim();
+    let s = s
+        .strip_prefix("<![CDATA[")
+        .and_then(|r| r.strip_suffix("]]>"))
+        .unwrap_or(s);
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The licences of a pom.xml's `<licenses>`: each one's name, or its URL when it has no name,
+/// as an SPDX identifier where the name or URL is a known one.
+fn pom_licenses(xml: &str) -> Vec<String> {
+    let Some(block) = elements(xml, "licenses").into_iter().next() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for l in elements(block, "license") {
+        let name = elements(l, "name").first().map(|n| xml_text(n));
+        let url = elements(l, "url").first().map(|u| xml_text(u));
+        let known = |s: &String| license::normalize(s);
+        // A name the table knows, else a URL it knows, else the name as written.
+        let id = match (&name, &url) {
+            (Some(n), Some(u)) if known(n) == *n && known(u) != *u => known(u),
+            (Some(n), _) if !n.is_empty() => known(n),
+            (_, Some(u)) if !u.is_empty() => known(u),
+            _ => continue,
+        };
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn scan(path: &str, content: &[u8], limits: Limits) -> Result<Vec<Package>, String> {
@@ -306,6 +375,50 @@ mod tests {
             pkgs[0].name,
             "org.codehaus.plexus:plexus-component-annotations"
         );
+    }
+
+    #[test]
+    fn real_jar_with_pom_licences() {
+        // Debian's build of Error Prone's type annotations: pom.xml declares "Apache 2.0".
+        let pkgs = JavaArchive
+            .parse(
+                "/usr/share/java/error-prone-type-annotations.jar",
+                &fixture("error-prone-type-annotations-2.18.0.jar"),
+            )
+            .unwrap();
+        assert_eq!(
+            purls(&pkgs),
+            ["pkg:maven/com.google.errorprone/error_prone_type_annotations@2.18.0"]
+        );
+        assert_eq!(pkgs[0].licenses, ["Apache-2.0"]);
+    }
+
+    #[test]
+    fn pom_licences_by_name_url_or_as_written() {
+        let xml = r#"<project><name>x</name>
+            <licenses>
+              <license><name>The Apache Software License, Version 2.0</name>
+                <url>http://www.apache.org/licenses/LICENSE-2.0.txt</url></license>
+              <license><name>Acme &amp; Sons Licence</name></license>
+              <license><name>Eclipse Public License v2.0</name></license>
+              <license><name>My Own</name><url>https://www.gnu.org/licenses/gpl-3.0.html</url></license>
+              <license><url>https://opensource.org/licenses/MIT</url></license>
+              <license><name><![CDATA[Apache 2.0]]></name></license>
+            </licenses>
+            <dependencies><dependency><licenses><license><name>Nope</name></license></licenses>
+            </dependency></dependencies></project>"#;
+        assert_eq!(
+            pom_licenses(xml),
+            [
+                "Apache-2.0",
+                "Acme & Sons Licence",
+                "EPL-2.0",
+                "GPL-3.0-only",
+                "MIT"
+            ]
+        );
+        assert!(pom_licenses("<project><name>no licences</name></project>").is_empty());
+        assert!(pom_licenses("<licenses><license><name>cut").is_empty());
     }
 
     #[test]

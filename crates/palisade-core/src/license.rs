@@ -1,0 +1,233 @@
+//! Licence names as packages declare them ("Apache License, Version 2.0", a URL, "GPLv3") turned
+//! into SPDX identifiers where the meaning is unambiguous, so that licence policy can compare
+//! identifiers. Anything else is kept as written.
+//!
+//! ```
+//! use palisade_core::license::normalize;
+//!
+//! assert_eq!(normalize("The Apache Software License, Version 2.0"), "Apache-2.0");
+//! assert_eq!(normalize("https://opensource.org/licenses/MIT"), "MIT");
+//! assert_eq!(normalize("GNU General Public License v3.0 or later"), "GPL-3.0-or-later");
+//! assert_eq!(normalize("Some Custom Licence"), "Some Custom Licence");
+//! ```
+
+/// Known names (lower case, spaces collapsed, a leading "the " dropped) and their identifiers.
+const NAMES: &[(&str, &str)] = &[
+    ("apache 2", "Apache-2.0"),
+    ("apache 2.0", "Apache-2.0"),
+    ("apache-2.0", "Apache-2.0"),
+    ("apache license 2.0", "Apache-2.0"),
+    ("apache license, version 2.0", "Apache-2.0"),
+    ("apache license version 2.0", "Apache-2.0"),
+    ("apache software license, version 2.0", "Apache-2.0"),
+    ("apache software license - version 2.0", "Apache-2.0"),
+    ("apache software license 2.0", "Apache-2.0"),
+    ("apache public license 2.0", "Apache-2.0"),
+    ("asl 2.0", "Apache-2.0"),
+    ("asf 2.0", "Apache-2.0"),
+    ("al 2.0", "Apache-2.0"),
+    ("apache license, version 1.1", "Apache-1.1"),
+    ("apache software license, version 1.1", "Apache-1.1"),
+    ("mit", "MIT"),
+    ("mit license", "MIT"),
+    ("the mit license (mit)", "MIT"),
+    ("mit license (mit)", "MIT"),
+    ("bsd 2-clause", "BSD-2-Clause"),
+    ("bsd 2-clause license", "BSD-2-Clause"),
+    ("simplified bsd license", "BSD-2-Clause"),
+    ("freebsd license", "BSD-2-Clause"),
+    ("bsd 3-clause", "BSD-3-Clause"),
+    ("bsd 3-clause license", "BSD-3-Clause"),
+    ("new bsd license", "BSD-3-Clause"),
+    ("revised bsd license", "BSD-3-Clause"),
+    ("modified bsd license", "BSD-3-Clause"),
+    ("bsd license 3", "BSD-3-Clause"),
+    ("eclipse public license 1.0", "EPL-1.0"),
+    ("eclipse public license - v 1.0", "EPL-1.0"),
+    ("eclipse public license v1.0", "EPL-1.0"),
+    ("epl 1.0", "EPL-1.0"),
+    ("eclipse public license 2.0", "EPL-2.0"),
+    ("eclipse public license - v 2.0", "EPL-2.0"),
+    ("eclipse public license v2.0", "EPL-2.0"),
+    ("epl 2.0", "EPL-2.0"),
+    ("eclipse distribution license - v 1.0", "BSD-3-Clause"),
+    ("mozilla public license 2.0", "MPL-2.0"),
+    ("mozilla public license, version 2.0", "MPL-2.0"),
+    ("mpl 2.0", "MPL-2.0"),
+    ("mozilla public license 1.1", "MPL-1.1"),
+    ("mpl 1.1", "MPL-1.1"),
+    ("cddl 1.0", "CDDL-1.0"),
+    ("cddl 1.1", "CDDL-1.1"),
+    (
+        "common development and distribution license (cddl) v1.0",
+        "CDDL-1.0",
+    ),
+    (
+        "common development and distribution license 1.0",
+        "CDDL-1.0",
+    ),
+    (
+        "common development and distribution license 1.1",
+        "CDDL-1.1",
+    ),
+    ("gnu general public license, version 2", "GPL-2.0-only"),
+    ("gnu general public license v2.0", "GPL-2.0-only"),
+    ("gnu general public license v2.0 only", "GPL-2.0-only"),
+    (
+        "gnu general public license v2.0 or later",
+        "GPL-2.0-or-later",
+    ),
+    ("gplv2", "GPL-2.0-only"),
+    ("gpl-2.0", "GPL-2.0-only"),
+    ("gpl v2", "GPL-2.0-only"),
+    ("gpl2", "GPL-2.0-only"),
+    ("gplv2+", "GPL-2.0-or-later"),
+    ("gpl-2+", "GPL-2.0-or-later"),
+    ("gnu general public license, version 3", "GPL-3.0-only"),
+    ("gnu general public license v3.0", "GPL-3.0-only"),
+    ("gnu general public license v3.0 only", "GPL-3.0-only"),
+    (
+        "gnu general public license v3.0 or later",
+        "GPL-3.0-or-later",
+    ),
+    ("gnu general public license version 3", "GPL-3.0-only"),
+    ("gplv3", "GPL-3.0-only"),
+    ("gpl-3.0", "GPL-3.0-only"),
+    ("gpl v3", "GPL-3.0-only"),
+    ("gpl3", "GPL-3.0-only"),
+    ("gplv3+", "GPL-3.0-or-later"),
+    ("gpl-3+", "GPL-3.0-or-later"),
+    ("gnu affero general public license v3.0", "AGPL-3.0-only"),
+    ("agplv3", "AGPL-3.0-only"),
+    ("agpl-3.0", "AGPL-3.0-only"),
+    (
+        "gnu lesser general public license, version 2.1",
+        "LGPL-2.1-only",
+    ),
+    ("gnu lesser general public license v2.1", "LGPL-2.1-only"),
+    (
+        "gnu lesser general public license v2.1 or later",
+        "LGPL-2.1-or-later",
+    ),
+    ("lgpl 2.1", "LGPL-2.1-only"),
+    ("lgpl-2.1", "LGPL-2.1-only"),
+    ("lgplv2.1", "LGPL-2.1-only"),
+    (
+        "gnu lesser general public license, version 3",
+        "LGPL-3.0-only",
+    ),
+    ("gnu lesser general public license v3.0", "LGPL-3.0-only"),
+    ("lgpl-3.0", "LGPL-3.0-only"),
+    ("lgplv3", "LGPL-3.0-only"),
+    ("isc license", "ISC"),
+    ("isc", "ISC"),
+    ("the unlicense", "Unlicense"),
+    ("unlicense", "Unlicense"),
+    ("cc0", "CC0-1.0"),
+    ("cc0 1.0 universal", "CC0-1.0"),
+    ("public domain, per creative commons cc0", "CC0-1.0"),
+    ("zlib license", "Zlib"),
+    ("boost software license 1.0", "BSL-1.0"),
+    ("python software foundation license", "PSF-2.0"),
+];
+
+/// Licence URLs (scheme and `www.` dropped, lower case, no trailing `.txt`, `.html`, `.php` or
+/// `/`) and their identifiers.
+const URLS: &[(&str, &str)] = &[
+    ("apache.org/licenses/license-2.0", "Apache-2.0"),
+    ("opensource.org/licenses/apache-2.0", "Apache-2.0"),
+    ("opensource.org/licenses/mit", "MIT"),
+    ("opensource.org/licenses/mit-license", "MIT"),
+    ("opensource.org/licenses/bsd-2-clause", "BSD-2-Clause"),
+    ("opensource.org/licenses/bsd-3-clause", "BSD-3-Clause"),
+    ("opensource.org/licenses/bsd-license", "BSD-3-Clause"),
+    ("eclipse.org/legal/epl-v10", "EPL-1.0"),
+    ("eclipse.org/legal/epl-2.0", "EPL-2.0"),
+    ("eclipse.org/org/documents/edl-v10", "BSD-3-Clause"),
+    ("mozilla.org/mpl/2.0", "MPL-2.0"),
+    ("gnu.org/licenses/gpl-2.0", "GPL-2.0-only"),
+    ("gnu.org/licenses/old-licenses/gpl-2.0", "GPL-2.0-only"),
+    ("gnu.org/licenses/gpl-3.0", "GPL-3.0-only"),
+    ("gnu.org/licenses/gpl", "GPL-3.0-only"),
+    ("gnu.org/licenses/agpl-3.0", "AGPL-3.0-only"),
+    ("gnu.org/licenses/old-licenses/lgpl-2.1", "LGPL-2.1-only"),
+    ("gnu.org/licenses/lgpl-2.1", "LGPL-2.1-only"),
+    ("gnu.org/licenses/lgpl-3.0", "LGPL-3.0-only"),
+    ("gnu.org/licenses/lgpl", "LGPL-3.0-only"),
+    ("creativecommons.org/publicdomain/zero/1.0", "CC0-1.0"),
+];
+
+/// The SPDX identifier for a declared licence name or URL, or the name itself (trimmed) when
+/// it is not one this knows.
+pub fn normalize(declared: &str) -> String {
+    let trimmed = declared.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(url) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    {
+        let url = url.strip_prefix("www.").unwrap_or(url);
+        let mut url = url.trim_end_matches('/');
+        for ext in [".txt", ".html", ".htm", ".php"] {
+            url = url.strip_suffix(ext).unwrap_or(url);
+        }
+        if let Some((_, id)) = URLS.iter().find(|(u, _)| *u == url) {
+            return (*id).to_owned();
+        }
+        return trimmed.to_owned();
+    }
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let mut key = words.join(" ");
+    if let Some(rest) = key.strip_prefix("the ") {
+        key = rest.to_owned();
+    }
+    match NAMES.iter().find(|(n, _)| *n == key) {
+        Some((_, id)) => (*id).to_owned(),
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn names_and_urls_become_identifiers() {
+        for (declared, id) in [
+            ("Apache 2.0", "Apache-2.0"),
+            ("Apache License, Version 2.0", "Apache-2.0"),
+            ("  The  Apache Software License, Version 2.0 ", "Apache-2.0"),
+            (
+                "http://www.apache.org/licenses/LICENSE-2.0.txt",
+                "Apache-2.0",
+            ),
+            ("https://www.apache.org/licenses/LICENSE-2.0", "Apache-2.0"),
+            ("The MIT License", "MIT"),
+            ("Eclipse Public License - v 1.0", "EPL-1.0"),
+            ("https://www.gnu.org/licenses/gpl-3.0.html", "GPL-3.0-only"),
+            ("GPLv3", "GPL-3.0-only"),
+            (
+                "GNU Lesser General Public License v2.1 or later",
+                "LGPL-2.1-or-later",
+            ),
+            ("New BSD License", "BSD-3-Clause"),
+        ] {
+            assert_eq!(normalize(declared), id, "{declared}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_names_are_kept() {
+        // "BSD" and "GPL" alone do not say which version: left for people to read.
+        for declared in [
+            "BSD",
+            "GPL",
+            "Proprietary",
+            "https://example.com/license",
+            "Apache",
+        ] {
+            assert_eq!(normalize(declared), declared);
+        }
+        assert_eq!(normalize("  Custom  "), "Custom");
+    }
+}
