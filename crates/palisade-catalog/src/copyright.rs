@@ -20,9 +20,16 @@ pub(crate) fn licenses(text: &str) -> Vec<String> {
         if value.is_empty() || value.len() > 128 {
             continue;
         }
-        // `License: GPL-2+ or Artistic` names several; keep the expression as written.
-        if !out.iter().any(|l| l == value) {
-            out.push(value.to_owned());
+        // `License: GPL-2+ or Artistic` names several; keep an expression as written, and turn
+        // a single short name into its SPDX identifier where there is one (GPL-3+ →
+        // GPL-3.0-or-later).
+        let value = if value.contains(char::is_whitespace) || value.contains(',') {
+            value.to_owned()
+        } else {
+            palisade_core::license::normalize(value)
+        };
+        if !out.contains(&value) {
+            out.push(value);
         }
     }
     out
@@ -39,7 +46,11 @@ mod tests {
         let text = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n\
             Files: *\nCopyright: 1987-2022 FSF\nLicense: GPL-3+\n\nFiles: lib/*\nLicense: GPL-3+\n\n\
             Files: doc/*\nLicense: GFDL-NIV-1.3\n Permission is granted...\n";
-        assert_eq!(licenses(text), ["GPL-3+", "GFDL-NIV-1.3"]);
+        assert_eq!(licenses(text), ["GPL-3.0-or-later", "GFDL-NIV-1.3"]);
+        assert_eq!(
+            licenses("License: GPL-2+ or Artistic\nLicense: Expat\n"),
+            ["GPL-2+ or Artistic", "MIT"]
+        );
         assert!(licenses("no fields here").is_empty());
     }
 }

@@ -129,6 +129,33 @@ const NAMES: &[(&str, &str)] = &[
     ("zlib license", "Zlib"),
     ("boost software license 1.0", "BSL-1.0"),
     ("python software foundation license", "PSF-2.0"),
+    // Debian's short names (DEP-5 `License:` fields).
+    ("gpl-1", "GPL-1.0-only"),
+    ("gpl-1+", "GPL-1.0-or-later"),
+    ("gpl-2", "GPL-2.0-only"),
+    ("gpl-3", "GPL-3.0-only"),
+    ("lgpl-2", "LGPL-2.0-only"),
+    ("lgpl-2+", "LGPL-2.0-or-later"),
+    ("lgpl-2.1+", "LGPL-2.1-or-later"),
+    ("lgpl-3", "LGPL-3.0-only"),
+    ("lgpl-3+", "LGPL-3.0-or-later"),
+    ("agpl-3", "AGPL-3.0-only"),
+    ("agpl-3+", "AGPL-3.0-or-later"),
+    ("gfdl-1.2", "GFDL-1.2-only"),
+    ("gfdl-1.2+", "GFDL-1.2-or-later"),
+    ("gfdl-1.3", "GFDL-1.3-only"),
+    ("gfdl-1.3+", "GFDL-1.3-or-later"),
+    ("expat", "MIT"),
+    ("apache-2", "Apache-2.0"),
+    ("bsd-2-clause", "BSD-2-Clause"),
+    ("bsd-3-clause", "BSD-3-Clause"),
+    ("bsd-4-clause", "BSD-4-Clause"),
+    ("zlib", "Zlib"),
+    ("mpl-1.1", "MPL-1.1"),
+    ("mpl-2.0", "MPL-2.0"),
+    ("cc0-1.0", "CC0-1.0"),
+    ("psf-2", "PSF-2.0"),
+    ("bsl-1.0", "BSL-1.0"),
 ];
 
 /// Licence URLs (scheme and `www.` dropped, lower case, no trailing `.txt`, `.html`, `.php` or
@@ -211,6 +238,10 @@ mod tests {
                 "LGPL-2.1-or-later",
             ),
             ("New BSD License", "BSD-3-Clause"),
+            ("GPL-2+", "GPL-2.0-or-later"),
+            ("LGPL-2.1+", "LGPL-2.1-or-later"),
+            ("Expat", "MIT"),
+            ("BSD-3-clause", "BSD-3-Clause"),
         ] {
             assert_eq!(normalize(declared), id, "{declared}");
         }

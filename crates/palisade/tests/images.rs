@@ -186,7 +186,8 @@ fn layered_app_lists_its_lockfiles_from_layer_two() {
             .starts_with("pkg:deb/debian/bash@")
     );
     assert!(dpkg["purl"].as_str().unwrap().contains("distro=debian-12"));
-    // Licences declared in /usr/share/doc/PACKAGE/copyright.
+    // Licences declared in /usr/share/doc/PACKAGE/copyright, Debian's short names as SPDX
+    // identifiers (bash's `GPL-3+`).
     let zlib = doc["packages"]
         .as_array()
         .unwrap()
@@ -199,7 +200,7 @@ fn layered_app_lists_its_lockfiles_from_layer_two() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|l| l == "GPL-3+")
+            .any(|l| l == "GPL-3.0-or-later")
     );
 }
 
