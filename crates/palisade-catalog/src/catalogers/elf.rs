@@ -78,6 +78,20 @@ impl Reader<'_> {
     }
 }
 
+/// Whether an ELF file is 64-bit and big-endian, from its identification bytes.
+fn ident(head: &[u8]) -> Result<(bool, bool), String> {
+    if !head.starts_with(MAGIC) {
+        return Err("not an ELF file".to_owned());
+    }
+    match (head.get(4), head.get(5)) {
+        (Some(1), Some(1)) => Ok((false, false)),
+        (Some(1), Some(2)) => Ok((false, true)),
+        (Some(2), Some(1)) => Ok((true, false)),
+        (Some(2), Some(2)) => Ok((true, true)),
+        _ => Err("ELF header: unknown class or byte order".to_owned()),
+    }
+}
+
 /// The most bytes [`section_names`] reads of a section header table or of the section names.
 const MAX_TABLE: u64 = 1 << 20;
 
@@ -101,16 +115,7 @@ pub(crate) fn section_names<R: std::io::Read + std::io::Seek + ?Sized>(
         Ok(buf)
     };
     let header = read_at(0, 64.min(size))?;
-    if !header.starts_with(MAGIC) {
-        return Err("not an ELF file".to_owned());
-    }
-    let (wide, big_endian) = match (header.get(4), header.get(5)) {
-        (Some(1), Some(1)) => (false, false),
-        (Some(1), Some(2)) => (false, true),
-        (Some(2), Some(1)) => (true, false),
-        (Some(2), Some(2)) => (true, true),
-        _ => return Err("ELF header: unknown class or byte order".to_owned()),
-    };
+    let (wide, big_endian) = ident(&header)?;
     let r = Reader {
         data: &header,
         big_endian,
@@ -163,16 +168,7 @@ pub(crate) fn slice(data: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
 
 impl<'a> Elf<'a> {
     pub(crate) fn parse(data: &'a [u8]) -> Result<Self, String> {
-        if !data.starts_with(MAGIC) {
-            return Err("not an ELF file".to_owned());
-        }
-        let (wide, big_endian) = match (data.get(4), data.get(5)) {
-            (Some(1), Some(1)) => (false, false),
-            (Some(1), Some(2)) => (false, true),
-            (Some(2), Some(1)) => (true, false),
-            (Some(2), Some(2)) => (true, true),
-            _ => return Err("ELF header: unknown class or byte order".to_owned()),
-        };
+        let (wide, big_endian) = ident(data)?;
         let r = Reader { data, big_endian };
         // Header field offsets differ between ELF32 and ELF64.
         let (phoff, shoff, sizes) = if wide {
