@@ -122,10 +122,10 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     } else {
         Format::Text
     };
-    let mut sinks = Outputs::new(output::writer(args.output.as_deref())?, format)
+    let mut outputs = Outputs::new(output::writer(args.output.as_deref())?, format)
         .with_min_priority(min_priority);
     if args.rate_limit > 0.0 {
-        sinks = sinks.with_rate_limit(RateLimiter::new(
+        outputs = outputs.with_rate_limit(RateLimiter::new(
             engine.rules().len(),
             args.rate_limit,
             args.rate_burst,
@@ -141,7 +141,7 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
             ca_file: args.webhook_ca.clone(),
             ..WebhookOptions::default()
         };
-        sinks = sinks.with_webhook(Webhook::new(url, options)?);
+        outputs = outputs.with_webhook(Webhook::new(url, options)?);
     }
     let host = args.hostname.clone().unwrap_or_else(local_hostname);
     let started = Instant::now();
@@ -155,7 +155,7 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
             };
             Engine::new(&one, &SyscallTable).0
         });
-        replay(reader, &args, filter, &mut engine, &mut sinks)
+        replay(reader, &args, &host, filter, &mut engine, &mut outputs)
             .with_context(|| format!("reading capture {}", path.display()))?
     } else if let Some(path) = &args.k8s_audit {
         let file =
@@ -165,7 +165,7 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
             match item {
                 Ok(ev) => {
                     n += 1;
-                    audit_event(&ev.json, n, &host, &mut engine, &mut sinks)?;
+                    audit_event(&ev.json, n, &host, &mut engine, &mut outputs)?;
                 }
                 Err(e) if matches!(e.kind, LineErrorKind::Io(_)) => return Err(e.into()),
                 // A bad line is skipped; the file goes on.
@@ -174,13 +174,13 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
         }
         n
     } else if let Some(addr) = &args.k8s_audit_listen {
-        listen(addr, &args, &host, &mut engine, &mut sinks)?
+        listen(addr, &args, &host, &mut engine, &mut outputs)?
     } else {
         bail!("give an input: --capture FILE, --k8s-audit FILE or --k8s-audit-listen ADDR");
     };
-    let alerts = sinks.alerts();
-    let suppressed = sinks.suppressed();
-    let delivery = sinks.finish()?;
+    let alerts = outputs.alerts();
+    let suppressed = outputs.suppressed();
+    let delivery = outputs.finish()?;
     if let Some(d) = delivery {
         if d.failed + d.dropped > 0 {
             tracing::warn!(
@@ -216,12 +216,15 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     })
 }
 
+/// Replays a source through the filter or the engine; `fallback_host` names the machine when the
+/// source does not.
 fn replay<S: EventSource>(
     mut src: S,
     args: &DetectArgs,
+    fallback_host: &str,
     mut filter: Option<Engine>,
     engine: &mut Engine,
-    sinks: &mut Outputs,
+    outputs: &mut Outputs,
 ) -> anyhow::Result<u64> {
     // The source may skip events that neither the state nor any rule looks at.
     let mut interest = Inspector::interest();
@@ -235,7 +238,6 @@ fn replay<S: EventSource>(
     let mut insp = Inspector::new();
     let mut hits: Vec<usize> = Vec::new();
     let mut events = 0u64;
-    let fallback_host = args.hostname.clone().unwrap_or_else(local_hostname);
     while let Some(evt) = src.next_event(&mut insp)? {
         insp.process(&evt);
         // Process-table snapshots and internal events are state, not activity.
@@ -248,7 +250,7 @@ fn replay<S: EventSource>(
         }
         let host = match (&args.hostname, insp.machine()) {
             (None, Some(m)) if !m.hostname.is_empty() => m.hostname.as_str(),
-            _ => fallback_host.as_str(),
+            _ => fallback_host,
         };
         let ctx = SyscallEvent::new(&evt, &insp, host);
         if let Some(f) = filter.as_mut() {
@@ -256,7 +258,7 @@ fn replay<S: EventSource>(
             let mut matched = false;
             f.eval_syscall(evt.kind, &ctx, |_| matched = true);
             if matched {
-                sinks.emit_line(format_args!("{}", evt.num))?;
+                outputs.emit_line(format_args!("{}", evt.num))?;
             }
             continue;
         }
@@ -269,7 +271,7 @@ fn replay<S: EventSource>(
         engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
         for &i in &hits {
             if let Some(alert) = engine.alert(i, &ctx, evt.ts, host) {
-                sinks.emit(i, &alert)?;
+                outputs.emit(i, &alert)?;
             }
         }
     }
@@ -282,7 +284,7 @@ fn audit_event(
     num: u64,
     host: &str,
     engine: &mut Engine,
-    sinks: &mut Outputs,
+    outputs: &mut Outputs,
 ) -> anyhow::Result<()> {
     let ts = json
         .get("stageTimestamp")
@@ -296,7 +298,7 @@ fn audit_event(
     engine.eval_k8s(&ev, |i| hits.push(i));
     for i in hits {
         if let Some(alert) = engine.alert(i, &ev, ts, host) {
-            sinks.emit(i, &alert)?;
+            outputs.emit(i, &alert)?;
         }
     }
     Ok(())
@@ -309,7 +311,7 @@ fn listen(
     args: &DetectArgs,
     host: &str,
     engine: &mut Engine,
-    sinks: &mut Outputs,
+    outputs: &mut Outputs,
 ) -> anyhow::Result<u64> {
     let server = AuditServer::bind(addr, ServerConfig::default())
         .with_context(|| format!("listening on {addr}"))?;
@@ -326,9 +328,9 @@ fn listen(
         match events.recv_timeout(Duration::from_millis(100)) {
             Ok(ev) => {
                 n += 1;
-                audit_event(&ev.json, n, host, engine, sinks)?;
+                audit_event(&ev.json, n, host, engine, outputs)?;
                 // Audit events arrive at the API server's pace: show alerts at once.
-                sinks.flush()?;
+                outputs.flush()?;
                 continue;
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -338,7 +340,7 @@ fn listen(
         if args.max_requests.is_some_and(|m| answered() >= m) {
             while let Ok(ev) = events.try_recv() {
                 n += 1;
-                audit_event(&ev.json, n, host, engine, sinks)?;
+                audit_event(&ev.json, n, host, engine, outputs)?;
             }
             break;
         }
