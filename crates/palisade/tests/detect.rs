@@ -299,3 +299,36 @@ fn an_unusable_webhook_ca_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ca.pem"), "{stderr}");
 }
+
+#[test]
+fn a_rules_directory_is_read_in_name_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules_d = dir.path().join("rules.d");
+    std::fs::create_dir(&rules_d).expect("mkdir");
+    std::fs::write(rules_d.join("00-base.yaml"), K8S_RULES).expect("write");
+    // Loaded second: raises the rule's priority, which only works after the rule exists.
+    std::fs::write(
+        rules_d.join("10-local.yaml"),
+        "- rule: Create Privileged Pod\n  priority: CRITICAL\n  override:\n    priority: replace\n",
+    )
+    .expect("write");
+    std::fs::write(rules_d.join("README.md"), "not rules").expect("write");
+    let audit = dir.path().join("audit.jsonl");
+    std::fs::write(&audit, AUDIT).expect("write audit");
+    let out = bin()
+        .args(["detect", "--json", "-r"])
+        .arg(&rules_d)
+        .arg("--k8s-audit")
+        .arg(&audit)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alert: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("one alert");
+    assert_eq!(alert["priority"], "Critical");
+}

@@ -20,7 +20,8 @@ use crate::{GlobalOptions, Outcome, output};
 
 #[derive(Debug, clap::Args)]
 pub struct DetectArgs {
-    /// Rules files (Falco's YAML format), loaded in order.
+    /// Rules files (Falco's YAML format), loaded in order; a directory stands for its .yaml
+    /// files in name order.
     #[arg(short = 'r', long = "rules", num_args = 1..)]
     rules: Vec<PathBuf>,
     /// Replay a scap capture (gzip-wrapped or not).

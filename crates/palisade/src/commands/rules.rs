@@ -19,7 +19,8 @@ enum RulesCommand {
     /// Load rules files in order and report errors and warnings with file, line and column;
     /// exits 1 if there are errors.
     Check {
-        /// Rules files (Falco's YAML format), loaded in order.
+        /// Rules files (Falco's YAML format), loaded in order; a directory stands for its
+        /// .yaml files in name order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print diagnostics as JSON lines.
@@ -44,8 +45,24 @@ enum FieldsFormat {
 }
 
 /// Reads rules files, naming each by the path given.
+/// Reads rules files in the order given; a directory stands for its `.yaml` and `.yml` files in
+/// name order (as Falco reads `rules.d`).
 pub fn read_rules(files: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
-    files
+    let mut paths = Vec::new();
+    for p in files {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            inside.sort();
+            paths.extend(inside);
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    paths
         .iter()
         .map(|p| {
             let meta = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?;
