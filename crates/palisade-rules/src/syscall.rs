@@ -184,7 +184,7 @@ fn ip_val(ip: Option<IpAddr>) -> Option<Val<'static>> {
 
 fn tstr(
     t: Option<&ThreadInfo>,
-    get: fn(&ThreadInfo) -> &String,
+    get: fn(&ThreadInfo) -> &str,
     f: &mut dyn FnMut(Val<'_>) -> bool,
 ) -> bool {
     t.is_some_and(|t| f(Val::Str(get(t).as_bytes())))
@@ -310,7 +310,7 @@ impl<'a> FieldSource for SyscallEvent<'a> {
                 };
                 let Some(t) = t else { return false };
                 join(
-                    std::iter::once(t.comm.as_str()).chain(t.args.iter().map(String::as_str)),
+                    std::iter::once(&*t.comm).chain(t.args.iter().map(String::as_str)),
                     buf,
                 );
                 f(Val::Str(buf))

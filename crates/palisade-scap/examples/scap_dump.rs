@@ -39,8 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     c.map_or("<NA>", |c| c.image.as_str()),
                     t.and_then(|t| state.user(t.uid))
                         .map_or("<NA>", |u| u.name.as_str()),
-                    t.and_then(|t| state.parent(t))
-                        .map_or("<NA>", |p| p.comm.as_str()),
+                    t.and_then(|t| state.parent(t)).map_or("<NA>", |p| &*p.comm),
                 ));
             }
             if verbose {

@@ -205,17 +205,17 @@ pub fn proclist(
         if version >= 8 {
             t.pgid = c.i64("process vpgid")?;
         }
-        t.comm = lossy(c.str16("process comm")?);
-        t.exe = lossy(c.str16("process exe")?);
+        t.comm = lossy(c.str16("process comm")?).into();
+        t.exe = lossy(c.str16("process exe")?).into();
         if version >= 7 {
-            t.exepath = lossy(c.str16("process exepath")?);
+            t.exepath = lossy(c.str16("process exepath")?).into();
         }
-        t.args = nul_list(c.str16("process args")?);
+        t.args = nul_list(c.str16("process args")?).into();
         let mut cwd = lossy(c.str16("process cwd")?);
         if !cwd.is_empty() && !cwd.ends_with('/') {
             cwd.push('/');
         }
-        t.cwd = cwd;
+        t.cwd = cwd.into();
         #[allow(
             clippy::cast_possible_wrap,
             reason = "fdlimit is a signed 64-bit value on the wire"

@@ -23,7 +23,7 @@ pub fn write_line(out: &mut String, evt: &Event<'_>, state: &Inspector) {
         evt.direction().as_str(),
         evt.tid
     );
-    match state.thread(evt.tid).map(|t| t.comm.as_str()) {
+    match state.thread(evt.tid).map(|t| &*t.comm) {
         Some(c) if !c.is_empty() => out.push_str(c),
         _ => out.push_str("<NA>"),
     }

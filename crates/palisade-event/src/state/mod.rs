@@ -172,6 +172,48 @@ fn split_nul(b: &[u8]) -> Vec<String> {
     b.split(|&c| c == 0).map(lossy).collect()
 }
 
+/// `raw` as a string, sharing `inherited` when it says the same.
+fn shared_str(raw: &[u8], inherited: &Arc<str>) -> Arc<str> {
+    if raw == inherited.as_bytes() {
+        Arc::clone(inherited)
+    } else {
+        String::from_utf8_lossy(raw).into()
+    }
+}
+
+/// A directory as a string with a trailing `/`, sharing `inherited` when it is the same.
+fn shared_dir(raw: &[u8], inherited: &Arc<str>) -> Arc<str> {
+    let bytes = inherited.as_bytes();
+    if bytes.strip_suffix(b"/").is_some_and(|b| b == raw) || bytes == raw && raw.ends_with(b"/") {
+        Arc::clone(inherited)
+    } else {
+        with_slash(lossy(raw)).into()
+    }
+}
+
+/// NUL-separated arguments, sharing `inherited` when they are the same.
+fn shared_args(raw: &[u8], inherited: &Arc<[String]>) -> Arc<[String]> {
+    let trimmed = raw.strip_suffix(&[0]).unwrap_or(raw);
+    let same = if trimmed.is_empty() {
+        inherited.is_empty()
+    } else {
+        let mut parts = trimmed.split(|&c| c == 0);
+        let mut mine = inherited.iter();
+        loop {
+            match (parts.next(), mine.next()) {
+                (None, None) => break true,
+                (Some(p), Some(m)) if p == m.as_bytes() => {}
+                _ => break false,
+            }
+        }
+    };
+    if same {
+        Arc::clone(inherited)
+    } else {
+        split_nul(raw).into()
+    }
+}
+
 fn cgroups_of(b: &[u8]) -> Vec<(String, String)> {
     split_nul(b)
         .into_iter()
@@ -771,7 +813,7 @@ impl Inspector {
                     if let Some(Value::Str(p)) = evt.arg("path") {
                         let p = lossy(p);
                         if let Some(t) = self.main_thread_mut(evt.tid) {
-                            t.cwd = with_slash(resolve_path(&t.cwd, &p));
+                            t.cwd = with_slash(resolve_path(&t.cwd, &p)).into();
                         }
                     }
                 }
@@ -781,7 +823,7 @@ impl Inspector {
                     if let Some(name) = self.event_fd().and_then(|(_, i)| i).map(|i| i.name.clone())
                     {
                         if let Some(t) = self.main_thread_mut(evt.tid) {
-                            t.cwd = with_slash(name);
+                            t.cwd = with_slash(name).into();
                         }
                     }
                 }
@@ -927,7 +969,7 @@ impl Inspector {
                     .unwrap_or_default(),
                 _ => self
                     .main_thread(evt.tid)
-                    .map(|t| t.cwd.clone())
+                    .map(|t| t.cwd.to_string())
                     .unwrap_or_default(),
             };
             if base.is_empty() {
@@ -988,27 +1030,27 @@ impl Inspector {
             }
         }
         if let Some(exe) = exe {
-            t.exe = exe;
+            t.exe = exe.into();
         }
         if let Some(args) = args {
-            t.args = args;
+            t.args = args.into();
         }
         if let Some(env) = env {
             t.env = env.into();
         }
         if let Some(comm) = comm {
-            t.comm = comm;
+            t.comm = comm.into();
         } else if let Some(base) = t.exe.rsplit('/').next() {
-            t.comm = base.chars().take(15).collect();
+            t.comm = base.chars().take(15).collect::<String>().into();
         }
         if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
-            t.cwd = with_slash(cwd);
+            t.cwd = with_slash(cwd).into();
         }
         t.exepath = match (trusted, filename) {
-            (Some(p), _) => p,
-            (None, Some(f)) if f.starts_with('/') => resolve_path("/", &f),
-            (None, Some(f)) => resolve_path(&t.cwd, &f),
-            (None, None) => t.exe.clone(),
+            (Some(p), _) => p.into(),
+            (None, Some(f)) if f.starts_with('/') => resolve_path("/", &f).into(),
+            (None, Some(f)) => resolve_path(&t.cwd, &f).into(),
+            (None, None) => Arc::clone(&t.exe),
         };
         if let Some(tty) = int_arg("tty") {
             t.tty = u32::try_from(tty).unwrap_or(0);
@@ -1108,18 +1150,24 @@ impl Inspector {
             child.pgid = p.pgid;
             child.tty = p.tty;
             child.env = Arc::clone(&p.env);
-            child.exepath.clone_from(&p.exepath);
+            child.exepath = Arc::clone(&p.exepath);
+            child.exe = Arc::clone(&p.exe);
+            child.args = Arc::clone(&p.args);
+            child.comm = Arc::clone(&p.comm);
+            child.cwd = Arc::clone(&p.cwd);
             child.root.clone_from(&p.root);
             child.container_id.clone_from(&p.container_id);
             child.cgroups = Arc::clone(&p.cgroups);
         }
-        child.exe = a.exe.map(lossy).unwrap_or_default();
-        child.args = a.args.map(split_nul).unwrap_or_default();
-        child.comm = a
-            .comm
-            .map(lossy)
-            .unwrap_or_else(|| child.exe.rsplit('/').next().unwrap_or_default().to_owned());
-        child.cwd = with_slash(a.cwd.map(lossy).unwrap_or_default());
+        // What the event says, sharing the parent's strings where they are the same (the rule
+        // for threads and for most forks).
+        child.exe = shared_str(a.exe.unwrap_or_default(), &child.exe);
+        child.args = shared_args(a.args.unwrap_or_default(), &child.args);
+        child.comm = match a.comm {
+            Some(c) => shared_str(c, &child.comm),
+            None => child.exe.rsplit('/').next().unwrap_or_default().into(),
+        };
+        child.cwd = shared_dir(a.cwd.unwrap_or_default(), &child.cwd);
         child.fdlimit = a.fdlimit.unwrap_or(0);
         child.flags = flags;
         child.clone_ts = evt.ts;
@@ -1263,10 +1311,10 @@ impl Inspector {
             return;
         }
         let mut t = ThreadInfo::new(NO_THREAD);
-        t.comm = format!("container:{id}");
+        t.comm = format!("container:{id}").into();
         t.uid = 0;
         t.gid = 0;
-        t.exe = t.comm.clone();
+        t.exe = Arc::clone(&t.comm);
         t.container_id = id.to_owned();
         self.threads.insert(NO_THREAD, t);
     }

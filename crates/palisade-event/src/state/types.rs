@@ -230,18 +230,19 @@ pub struct ThreadInfo {
     pub vtid: i64,
     /// Process id in its pid namespace (`proc.vpid`).
     pub vpid: i64,
-    /// `proc.name`: the command name (at most 16 bytes in the kernel).
-    pub comm: String,
+    /// `proc.name`: the command name (at most 16 bytes in the kernel). Strings a thread
+    /// inherits are shared with its parent, not copied.
+    pub comm: Arc<str>,
     /// `proc.exe`: argv\[0\] as given to execve.
-    pub exe: String,
+    pub exe: Arc<str>,
     /// `proc.exepath`: full path of the executable.
-    pub exepath: String,
+    pub exepath: Arc<str>,
     /// `proc.args`: the arguments after argv\[0\].
-    pub args: Vec<String>,
+    pub args: Arc<[String]>,
     /// `proc.env`: the environment, `NAME=value`; shared with the threads that inherited it.
     pub env: Arc<[String]>,
     /// `proc.cwd`: working directory, with a trailing `/`.
-    pub cwd: String,
+    pub cwd: Arc<str>,
     /// `proc.tty`: controlling terminal number, 0 for none.
     pub tty: u32,
     /// `user.uid` (effective); `u32::MAX` when unknown.
@@ -324,8 +325,8 @@ impl ThreadInfo {
 
     /// `proc.cmdline`: `comm` followed by the arguments.
     pub fn cmdline(&self) -> String {
-        let mut s = self.comm.clone();
-        for a in &self.args {
+        let mut s = self.comm.to_string();
+        for a in self.args.iter() {
             s.push(' ');
             s.push_str(a);
         }
