@@ -23,7 +23,7 @@ mod osrelease;
 use std::io::{Read, SeekFrom};
 
 use palisade_core::{Distro, Ecosystem, Location, Package, purl};
-use palisade_image::{FileEntry, FileVisitor, Image, ImageError, Progress, SeekRead};
+use palisade_image::{AsRead, FileEntry, FileVisitor, Image, ImageError, Progress, SeekRead};
 use serde::Serialize;
 
 pub use catalogers::all as all_catalogers;
@@ -144,22 +144,13 @@ impl FileVisitor for Visitor {
         if content.seek(SeekFrom::Start(0)).is_err() {
             return None;
         }
-        self.visit_without(file, &mut ReadOnly(content), &skip)
+        self.visit_without(file, &mut AsRead(content), &skip)
     }
 }
 
 /// An ELF file at least this large is looked at through its section table first, when it can
 /// be: executables are often tens of megabytes, their evidence a section of a few kilobytes.
 const ELF_SECTION_CHECK: u64 = 1 << 20;
-
-/// A [`SeekRead`] used as a reader.
-struct ReadOnly<'a>(&'a mut dyn SeekRead);
-
-impl Read for ReadOnly<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
 
 impl Visitor {
     /// The ELF catalogers whose sections a large ELF file does not have (empty when it is not

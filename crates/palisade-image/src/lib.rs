@@ -49,7 +49,7 @@ pub use limits::Limits;
 pub use oci::{ImageConfig, Platform};
 pub use registry::Credentials;
 pub use walk::{
-    FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited, Walk,
+    AsRead, FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited, Walk,
 };
 
 /// How to open an image.

@@ -85,8 +85,14 @@ impl<R: Seek> Seek for SizedFile<R> {
     }
 }
 
-/// A [`SeekRead`] used only as a reader.
-struct AsRead<'a>(&'a mut dyn SeekRead);
+/// A [`SeekRead`] used only as a reader, for code that takes `&mut dyn Read`.
+pub struct AsRead<'a>(pub &'a mut dyn SeekRead);
+
+impl std::fmt::Debug for AsRead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AsRead")
+    }
+}
 
 impl Read for AsRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
