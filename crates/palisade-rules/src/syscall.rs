@@ -191,11 +191,11 @@ fn tstr(
 }
 
 impl<'a> FieldSource for SyscallEvent<'a> {
-    #[allow(clippy::too_many_lines, reason = "one arm per field")]
     fn event_kind(&self) -> Option<u16> {
         Some(self.evt.kind)
     }
 
+    #[allow(clippy::too_many_lines, reason = "one arm per field")]
     fn visit(&self, field: &Field, buf: &mut Vec<u8>, f: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         use FieldId::*;
         let e = self.evt;
