@@ -164,12 +164,16 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn split_nul(b: &[u8]) -> Vec<String> {
+/// The items of a NUL-separated list (args, env, cgroups); a trailing NUL ends the last one
+/// and an empty list has none.
+fn nul_items(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     let b = b.strip_suffix(&[0]).unwrap_or(b);
-    if b.is_empty() {
-        return Vec::new();
-    }
-    b.split(|&c| c == 0).map(lossy).collect()
+    b.split(|&c| c == 0)
+        .take(if b.is_empty() { 0 } else { usize::MAX })
+}
+
+fn split_nul(b: &[u8]) -> Vec<String> {
+    nul_items(b).map(lossy).collect()
 }
 
 /// `raw` as a string, sharing `inherited` when it says the same.
@@ -181,10 +185,15 @@ fn shared_str(raw: &[u8], inherited: &Arc<str>) -> Arc<str> {
     }
 }
 
-/// A directory as a string with a trailing `/`, sharing `inherited` when it is the same.
+/// A directory as a string with a trailing `/` (what [`with_slash`] makes of it), sharing
+/// `inherited` when it is the same.
 fn shared_dir(raw: &[u8], inherited: &Arc<str>) -> Arc<str> {
-    let bytes = inherited.as_bytes();
-    if bytes.strip_suffix(b"/").is_some_and(|b| b == raw) || bytes == raw && raw.ends_with(b"/") {
+    let same = if raw.ends_with(b"/") {
+        inherited.as_bytes() == raw
+    } else {
+        inherited.as_bytes().strip_suffix(b"/") == Some(raw)
+    };
+    if same {
         Arc::clone(inherited)
     } else {
         with_slash(lossy(raw)).into()
@@ -193,21 +202,7 @@ fn shared_dir(raw: &[u8], inherited: &Arc<str>) -> Arc<str> {
 
 /// NUL-separated arguments, sharing `inherited` when they are the same.
 fn shared_args(raw: &[u8], inherited: &Arc<[String]>) -> Arc<[String]> {
-    let trimmed = raw.strip_suffix(&[0]).unwrap_or(raw);
-    let same = if trimmed.is_empty() {
-        inherited.is_empty()
-    } else {
-        let mut parts = trimmed.split(|&c| c == 0);
-        let mut mine = inherited.iter();
-        loop {
-            match (parts.next(), mine.next()) {
-                (None, None) => break true,
-                (Some(p), Some(m)) if p == m.as_bytes() => {}
-                _ => break false,
-            }
-        }
-    };
-    if same {
+    if nul_items(raw).eq(inherited.iter().map(String::as_bytes)) {
         Arc::clone(inherited)
     } else {
         split_nul(raw).into()
@@ -227,25 +222,12 @@ fn cgroups_of(b: &[u8]) -> Vec<(String, String)> {
 /// Whether the NUL-separated `key=value` list `raw` decodes to exactly `cg` (what
 /// [`cgroups_of`] would return), without allocating.
 fn same_cgroups(raw: &[u8], cg: &[(String, String)]) -> bool {
-    let raw = raw.strip_suffix(&[0]).unwrap_or(raw);
-    let mut entries = if raw.is_empty() {
-        None
-    } else {
-        Some(raw.split(|&c| c == 0).filter_map(|kv| {
+    nul_items(raw)
+        .filter_map(|kv| {
             let eq = kv.iter().position(|&c| c == b'=')?;
             Some((&kv[..eq], &kv[eq + 1..]))
-        }))
-    }
-    .into_iter()
-    .flatten();
-    let mut mine = cg.iter();
-    loop {
-        match (entries.next(), mine.next()) {
-            (None, None) => return true,
-            (Some((k, v)), Some((mk, mv))) if k == mk.as_bytes() && v == mv.as_bytes() => {}
-            _ => return false,
-        }
-    }
+        })
+        .eq(cg.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())))
 }
 
 /// Joins `path` to directory `dir` and normalizes `.` and `..` like sysdig does.
@@ -1553,7 +1535,32 @@ impl<'a> Iterator for Ancestors<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cgroups_of, same_cgroups};
+    use std::sync::Arc;
+
+    use super::{
+        cgroups_of, lossy, same_cgroups, shared_args, shared_dir, shared_str, split_nul, with_slash,
+    };
+
+    #[test]
+    fn shared_strings_equal_fresh_ones() {
+        let cases: &[&[u8]] = &[
+            b"", b"\0", b"/", b"/tmp", b"/tmp/", b"a\0b\0", b"a\0b", b"\xff\0x",
+        ];
+        for a in cases {
+            for b in cases {
+                let args: Arc<[String]> = split_nul(b).into();
+                assert_eq!(*shared_args(a, &args), *split_nul(a), "{a:?} against {b:?}");
+                let dir: Arc<str> = with_slash(lossy(b)).into();
+                assert_eq!(
+                    *shared_dir(a, &dir),
+                    *with_slash(lossy(a)),
+                    "{a:?} against {b:?}"
+                );
+                let s: Arc<str> = lossy(b).into();
+                assert_eq!(*shared_str(a, &s), *lossy(a), "{a:?} against {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn same_cgroups_agrees_with_parsing() {
