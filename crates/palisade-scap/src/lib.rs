@@ -524,13 +524,13 @@ impl<R: BufRead> ScapReader<R> {
 /// Checks the event block body `b` and returns its layout, or None to skip it.
 fn event_layout(block_type: u32, b: &[u8]) -> Result<Option<EventLayout>, String> {
     {
-        let flagged = matches!(block_type, ids::EVF | ids::EVF_V2 | ids::EVF_V2_LARGE);
+        let flagged = is_flagged(block_type);
         let v2 = matches!(
             block_type,
             ids::EV_V2 | ids::EV_V2_LARGE | ids::EVF_V2 | ids::EVF_V2_LARGE
         );
         let large = matches!(block_type, ids::EV_V2_LARGE | ids::EVF_V2_LARGE);
-        let hdr = if flagged { 6 } else { 2 };
+        let hdr = event_header_at(block_type);
         let hlen = if v2 { 26 } else { 22 };
         let Some(h) = b.get(hdr..hdr + hlen) else {
             return Err(format!(
@@ -665,11 +665,21 @@ enum Fast {
     Slow,
 }
 
+/// Whether an event block carries 4 bytes of flags after the CPU number.
+fn is_flagged(block_type: u32) -> bool {
+    matches!(block_type, ids::EVF | ids::EVF_V2 | ids::EVF_V2_LARGE)
+}
+
+/// Where the event header starts in an event block's body: after the CPU number (2 bytes) and,
+/// in flagged blocks, the flags (4).
+fn event_header_at(block_type: u32) -> usize {
+    if is_flagged(block_type) { 6 } else { 2 }
+}
+
 /// The type of the event in block body `b`, if the body is long enough to hold it.
 fn event_kind(block_type: u32, b: &[u8]) -> Option<u16> {
-    let flagged = matches!(block_type, ids::EVF | ids::EVF_V2 | ids::EVF_V2_LARGE);
-    // cpu (2), flags (4 if flagged), then ts (8), tid (8), len (4), type (2).
-    let at = if flagged { 6 } else { 2 } + 20;
+    // The header: ts (8), tid (8), len (4), then the type (2).
+    let at = event_header_at(block_type) + 20;
     b.get(at..at + 2).map(|k| u16::from_le_bytes([k[0], k[1]]))
 }
 
