@@ -1407,49 +1407,44 @@ fn client_ip(cip: IpAddr, sip: IpAddr) -> IpAddr {
 
 impl From<&SockTuple<'_>> for OwnedTuple {
     fn from(t: &SockTuple<'_>) -> Self {
-        match *t {
+        let (sip, sport, dip, dport, kind): (IpAddr, _, IpAddr, _, _) = match *t {
             SockTuple::V4 {
                 sip,
                 sport,
                 dip,
                 dport,
-            } => OwnedTuple {
-                ends: Some(SocketEnds {
-                    cip: Some(client_ip(sip.into(), dip.into())),
-                    cport: sport,
-                    sip: Some(dip.into()),
-                    sport: dport,
-                    ..SocketEnds::default()
-                }),
-                kind: FdKind::Ipv4Socket,
-                unix: (0, 0),
-            },
+            } => (sip.into(), sport, dip.into(), dport, FdKind::Ipv4Socket),
             SockTuple::V6 {
                 sip,
                 sport,
                 dip,
                 dport,
-            } => OwnedTuple {
-                ends: Some(SocketEnds {
-                    cip: Some(client_ip(sip.into(), dip.into())),
-                    cport: sport,
-                    sip: Some(dip.into()),
-                    sport: dport,
-                    ..SocketEnds::default()
-                }),
-                kind: FdKind::Ipv6Socket,
-                unix: (0, 0),
-            },
-            SockTuple::Unix { source, dest, .. } => OwnedTuple {
-                ends: None,
-                kind: FdKind::UnixSocket,
-                unix: (source, dest),
-            },
-            SockTuple::Other(_) => OwnedTuple {
-                ends: None,
-                kind: FdKind::Unknown,
-                unix: (0, 0),
-            },
+            } => (sip.into(), sport, dip.into(), dport, FdKind::Ipv6Socket),
+            SockTuple::Unix { source, dest, .. } => {
+                return OwnedTuple {
+                    ends: None,
+                    kind: FdKind::UnixSocket,
+                    unix: (source, dest),
+                };
+            }
+            SockTuple::Other(_) => {
+                return OwnedTuple {
+                    ends: None,
+                    kind: FdKind::Unknown,
+                    unix: (0, 0),
+                };
+            }
+        };
+        OwnedTuple {
+            ends: Some(SocketEnds {
+                cip: Some(client_ip(sip, dip)),
+                cport: sport,
+                sip: Some(dip),
+                sport: dport,
+                ..SocketEnds::default()
+            }),
+            kind,
+            unix: (0, 0),
         }
     }
 }
