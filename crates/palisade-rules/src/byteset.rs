@@ -2,19 +2,21 @@
 //! usual answer, "not a member".
 //!
 //! Members are rule constants; the values looked up come from events. A bitmap of member
-//! lengths rejects most values before hashing, and the hash is a multiply-rotate over 8-byte
-//! words rather than SipHash. Hash flooding does not apply: only the rules choose what is
+//! lengths rejects most values before hashing, and the hash is the event model's multiply-rotate
+//! [`IdHasher`] rather than SipHash. Hash flooding does not apply: only the rules choose what is
 //! stored, so an event cannot lengthen a probe sequence.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
+
+use palisade_event::state::IdHasher;
 
 /// A set of byte strings; see the module documentation.
 #[derive(Debug, Clone, Default)]
 pub struct ByteSet {
     /// Bit `n` is set when a member is `n` bytes long (bit 63: 63 bytes or more).
     lens: u64,
-    set: HashSet<Box<[u8]>, BuildHasherDefault<WordHasher>>,
+    set: HashSet<Box<[u8]>, BuildHasherDefault<IdHasher>>,
 }
 
 fn len_bit(len: usize) -> u64 {
@@ -58,46 +60,6 @@ impl<T: Into<Box<[u8]>>> FromIterator<T> for ByteSet {
             s.insert(v);
         }
         s
-    }
-}
-
-/// Multiply-rotate hashing, eight bytes at a time.
-#[derive(Debug, Default, Clone, Copy)]
-struct WordHasher(u64);
-
-const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl WordHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-}
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
     }
 }
 
