@@ -19,6 +19,7 @@ pub mod purl;
 pub mod severity;
 pub mod span;
 pub mod time;
+pub mod verdict;
 
 pub use digest::{Algorithm, Digest, DigestError};
 pub use image_ref::{ImageRef, ImageRefError, Reference, RegistryRef};

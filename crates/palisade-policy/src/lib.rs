@@ -1,0 +1,1 @@
+//! Policy bundles and verdicts for images.
