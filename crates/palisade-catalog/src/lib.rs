@@ -23,7 +23,9 @@ mod osrelease;
 use std::io::{Read, SeekFrom};
 
 use palisade_core::{Distro, Ecosystem, Location, Package, purl};
-use palisade_image::{AsRead, FileEntry, FileVisitor, Image, ImageError, Progress, SeekRead};
+use palisade_image::{
+    AsRead, Both, FileEntry, FileVisitor, Image, ImageError, Progress, SeekRead, Visited,
+};
 use serde::Serialize;
 
 pub use catalogers::all as all_catalogers;
@@ -271,31 +273,64 @@ pub fn catalog(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Catalog, ImageError> {
+    Ok(catalog_with(image, options, progress, &Nothing)?.0)
+}
+
+/// What another visitor made of an image, walked in the same pass as the catalog.
+#[derive(Debug)]
+pub struct Also<O> {
+    /// Outputs for files present in the final filesystem, in path order.
+    pub files: Vec<Visited<O>>,
+    /// Outputs for files a later layer deleted or replaced.
+    pub hidden: Vec<Visited<O>>,
+    /// The merged filesystem, for layered images (`None` for a directory on disk).
+    pub nodes: Option<std::collections::BTreeMap<String, palisade_image::Node>>,
+}
+
+/// Catalogs an image and hands its files to `also` in the same pass: no layer is read twice.
+pub fn catalog_with<X: FileVisitor>(
+    image: &Image,
+    options: &Options,
+    progress: &dyn Progress,
+    also: &X,
+) -> Result<(Catalog, Also<X::Output>), ImageError> {
     let catalogers = all_catalogers()
         .into_iter()
         .filter(|c| options.only.is_empty() || options.only.iter().any(|o| o == c.name()))
         .collect();
     let visitor = Visitor { catalogers };
-    let walk = image.walk(&visitor, progress)?;
+    let walk = image.walk(&Both(&visitor, also), progress)?;
 
     let distro = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
         .find_map(|p| walk.file(p))
-        .and_then(|v| v.output.os_release.as_deref())
+        .and_then(|v| v.output.0.as_ref()?.os_release.as_deref())
         .and_then(osrelease::parse);
 
+    let (files, hidden, nodes) = walk.into_parts();
+    let mut also_files = Vec::new();
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
     let mut declared: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for visited in walk.files {
-        if let Some((package, licenses)) = visited.output.copyright {
+    for visited in files {
+        let (mine, theirs) = visited.output;
+        if let Some(output) = theirs {
+            also_files.push(Visited {
+                path: visited.path.clone(),
+                layer_index: visited.layer_index,
+                layer: visited.layer.clone(),
+                output,
+            });
+        }
+        let Some(mine) = mine else { continue };
+        if let Some((package, licenses)) = mine.copyright {
             declared.insert(package, licenses);
         }
         let location = Location {
             path: visited.path.clone(),
             layer: visited.layer.clone(),
         };
-        for (cataloger, message) in visited.output.diagnostics {
+        for (cataloger, message) in mine.diagnostics {
             diagnostics.push(Diagnostic {
                 path: visited.path.clone(),
                 layer: visited.layer.clone(),
@@ -303,11 +338,22 @@ pub fn catalog(
                 message,
             });
         }
-        for mut p in visited.output.packages {
+        for mut p in mine.packages {
             p.locations.insert(0, location.clone());
             packages.push(p);
         }
     }
+    let also_hidden = hidden
+        .into_iter()
+        .filter_map(|v| {
+            Some(Visited {
+                output: v.output.1?,
+                path: v.path,
+                layer_index: v.layer_index,
+                layer: v.layer,
+            })
+        })
+        .collect();
     for p in packages.iter_mut() {
         if p.ecosystem == Ecosystem::Debian && p.licenses.is_empty() {
             if let Some(l) = declared.get(&p.name) {
@@ -320,11 +366,32 @@ pub fn catalog(
             p.purl = os_purl(p, d);
         }
     }
-    Ok(Catalog {
+    let catalog = Catalog {
         distro,
         packages,
         diagnostics,
-    })
+    };
+    let also = Also {
+        files: also_files,
+        hidden: also_hidden,
+        nodes,
+    };
+    Ok((catalog, also))
+}
+
+/// A visitor that wants nothing: [`catalog`] alone.
+struct Nothing;
+
+impl FileVisitor for Nothing {
+    type Output = ();
+
+    fn wants(&self, _: &str) -> bool {
+        false
+    }
+
+    fn visit(&self, _: &FileEntry<'_>, _: &mut dyn Read) -> Option<()> {
+        None
+    }
 }
 
 /// The package URL of an OS package, qualified with the distro it belongs to.

@@ -49,7 +49,8 @@ pub use limits::Limits;
 pub use oci::{ImageConfig, Platform};
 pub use registry::Credentials;
 pub use walk::{
-    AsRead, FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited, Walk,
+    AsRead, Both, FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited,
+    Walk,
 };
 
 /// How to open an image.

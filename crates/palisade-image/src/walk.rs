@@ -85,6 +85,85 @@ impl<R: Seek> Seek for SizedFile<R> {
     }
 }
 
+/// Two visitors in one pass: every file either wants is read once, and a file both want is
+/// buffered (at most its size) and handed to each. Its output is what each made of the file.
+#[derive(Debug)]
+pub struct Both<'a, A, B>(pub &'a A, pub &'a B);
+
+impl<A: FileVisitor, B: FileVisitor> Both<'_, A, B> {
+    fn wanted(&self, file: &FileEntry<'_>) -> (bool, bool) {
+        (
+            self.0.wants(file.path) && self.0.wants_file(file),
+            self.1.wants(file.path) && self.1.wants_file(file),
+        )
+    }
+}
+
+impl<A: FileVisitor, B: FileVisitor> FileVisitor for Both<'_, A, B> {
+    type Output = (Option<A::Output>, Option<B::Output>);
+
+    fn wants(&self, path: &str) -> bool {
+        self.0.wants(path) || self.1.wants(path)
+    }
+
+    fn wants_file(&self, file: &FileEntry<'_>) -> bool {
+        let (a, b) = self.wanted(file);
+        a || b
+    }
+
+    fn visit(&self, file: &FileEntry<'_>, content: &mut dyn Read) -> Option<Self::Output> {
+        let out = match self.wanted(file) {
+            (true, false) => (self.0.visit(file, content), None),
+            (false, true) => (None, self.1.visit(file, content)),
+            (true, true) => {
+                let mut bytes = Vec::new();
+                if content.take(file.size).read_to_end(&mut bytes).is_err() {
+                    // Each visitor meets the same error and reports it in its own way.
+                    let mut failing = FailingRead;
+                    return Some((
+                        self.0.visit(file, &mut failing),
+                        self.1.visit(file, &mut failing),
+                    ));
+                }
+                (
+                    self.0.visit(file, &mut bytes.as_slice()),
+                    self.1.visit(file, &mut bytes.as_slice()),
+                )
+            }
+            (false, false) => return None,
+        };
+        (out.0.is_some() || out.1.is_some()).then_some(out)
+    }
+
+    fn visit_seekable(
+        &self,
+        file: &FileEntry<'_>,
+        content: &mut dyn SeekRead,
+    ) -> Option<Self::Output> {
+        let (a, b) = self.wanted(file);
+        let first = if a {
+            self.0.visit_seekable(file, content)
+        } else {
+            None
+        };
+        let second = if b && content.seek(std::io::SeekFrom::Start(0)).is_ok() {
+            self.1.visit_seekable(file, content)
+        } else {
+            None
+        };
+        (first.is_some() || second.is_some()).then_some((first, second))
+    }
+}
+
+/// A reader whose every read fails, to hand a read error on to two visitors.
+struct FailingRead;
+
+impl Read for FailingRead {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("reading the file from the layer failed"))
+    }
+}
+
 /// A [`SeekRead`] used only as a reader, for code that takes `&mut dyn Read`.
 pub struct AsRead<'a>(pub &'a mut dyn SeekRead);
 
@@ -223,6 +302,23 @@ impl<O> Walk<O> {
             Tree::Layers(map) => Some(map),
             Tree::Directory(_) => None,
         }
+    }
+
+    /// Splits the walk into its visible outputs, hidden outputs and (for layered images) the
+    /// merged filesystem's nodes.
+    #[allow(clippy::type_complexity, reason = "the three parts of the walk, named in the docs")]
+    pub fn into_parts(
+        self,
+    ) -> (
+        Vec<Visited<O>>,
+        Vec<Visited<O>>,
+        Option<BTreeMap<String, Node>>,
+    ) {
+        let nodes = match self.tree {
+            Tree::Layers(map) => Some(map),
+            Tree::Directory(_) => None,
+        };
+        (self.files, self.hidden, nodes)
     }
 
     /// The output for a file visible at `path` (after resolving symlinks).

@@ -1,1 +1,2 @@
-//! Policy bundles and verdicts for images.
+//! Policy as code for images.
+pub mod facts;
