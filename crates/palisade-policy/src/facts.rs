@@ -247,17 +247,23 @@ pub struct ImageFacts {
     pub files: BTreeMap<String, SeenFile>,
     /// Files a later layer deleted, that were read.
     pub hidden: Vec<SeenFile>,
+    /// The content patterns searched for ([`FileFacts::patterns`] index into it).
+    pub patterns: Vec<String>,
 }
 
 impl ImageFacts {
     /// Assembles the facts from a walk's outputs. `paths` lists every regular file of the
     /// final filesystem when the walker knows them; otherwise the files visited stand in.
     pub fn from_walk(
+        config: &FactsConfig,
         files: Vec<Visited<FileFacts>>,
         hidden: Vec<Visited<FileFacts>>,
         paths: Option<Vec<String>>,
     ) -> ImageFacts {
-        let mut facts = ImageFacts::default();
+        let mut facts = ImageFacts {
+            patterns: config.content_patterns.clone(),
+            ..ImageFacts::default()
+        };
         let seen = |v: Visited<FileFacts>, visible: bool| SeenFile {
             path: v.path,
             layer: v.layer,
