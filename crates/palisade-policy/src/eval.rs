@@ -63,7 +63,9 @@ pub struct Verdict {
     pub results: Vec<TriggerResult>,
     pub not_evaluated: Vec<NotEvaluatedRow>,
     pub expired_allowlist_items: Vec<ExpiredItem>,
-    /// Rules evaluated, by policy and rule id, for reports that list passes too (JUnit).
+    /// Rules evaluated (policy id, rule id, gate, trigger), for reports that list passes too
+    /// (JUnit).
+    #[serde(skip)]
     pub evaluated: Vec<(String, String, String, String)>,
 }
 

@@ -27,3 +27,4 @@ pub mod eval;
 pub mod facts;
 pub mod gates;
 pub mod load;
+pub mod native;

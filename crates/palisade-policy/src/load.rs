@@ -742,3 +742,111 @@ fn native_selector(ctx: &mut Ctx<'_>, node: &Node) -> Option<ImageSelector> {
         value,
     })
 }
+
+/// The file a sync writes next to the bundle it checked out: where it came from.
+pub const SOURCE_FILE: &str = ".palisade-source.json";
+
+/// Bundle file names looked for, in order, when a directory is given.
+const BUNDLE_NAMES: &[&str] = &[
+    "bundle.yaml",
+    "bundle.yml",
+    "bundle.json",
+    "policy.yaml",
+    "policy.yml",
+    "policy.json",
+];
+
+/// A bundle path that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PathError {
+    #[error("reading policy bundle {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("policy directory {path} holds no bundle: expected one of {names} or a single .yaml/.json file (found {found})")]
+    NoBundle {
+        path: String,
+        names: String,
+        found: String,
+    },
+}
+
+/// Loads a bundle from a file, or from a directory (its `bundle.yaml`, … or its only
+/// `.yaml`/`.json` file). A directory written by `policy sync` also says which repository and
+/// commit the bundle came from.
+pub fn load_path(path: &std::path::Path) -> Result<Loaded, PathError> {
+    let io = |source| PathError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    let (file, mut source) = if meta.is_dir() {
+        let file = find_bundle(path)?;
+        let mut source = BundleSource::default();
+        if let Ok(bytes) = std::fs::read(path.join(SOURCE_FILE)) {
+            if let Ok(recorded) = serde_json::from_slice::<BundleSource>(&bytes) {
+                source = recorded;
+            }
+        }
+        (file, source)
+    } else {
+        (path.to_path_buf(), BundleSource::default())
+    };
+    let real = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+    if !std::fs::metadata(&real).map_err(io)?.is_file() {
+        return Err(io(std::io::Error::other("not a regular file")));
+    }
+    let mut bytes = Vec::new();
+    use std::io::Read as _;
+    std::fs::File::open(&real)
+        .map_err(io)?
+        .take(MAX_BUNDLE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if source.path.is_none() {
+        source.path = Some(file.display().to_string());
+    }
+    Ok(load(&file.display().to_string(), &bytes, source))
+}
+
+fn find_bundle(dir: &std::path::Path) -> Result<std::path::PathBuf, PathError> {
+    for name in BUNDLE_NAMES {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| PathError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    found.sort();
+    if found.len() == 1 {
+        return Ok(found.remove(0));
+    }
+    Err(PathError::NoBundle {
+        path: dir.display().to_string(),
+        names: BUNDLE_NAMES.join(", "),
+        found: if found.is_empty() {
+            "none".to_owned()
+        } else {
+            found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    })
+}

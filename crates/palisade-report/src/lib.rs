@@ -7,6 +7,7 @@
 //! `vulnerabilities` ([`cyclonedx`]). Writers are pure: they return text.
 
 mod cyclonedx;
+pub mod policy;
 mod sarif;
 mod table;
 
@@ -15,6 +16,7 @@ use palisade_vulndb::{DbInfo, MatchReport};
 use serde::Serialize;
 
 pub use cyclonedx::cyclonedx;
+pub use policy::junit;
 pub use sarif::sarif;
 pub use table::table;
 
@@ -52,6 +54,12 @@ pub struct ScanReport {
     /// Problems reading the image (unreadable files, unknown formats).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub catalog_diagnostics: Vec<String>,
+    /// Secrets found in the image's layers (redacted), when they were searched for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<palisade_policy::facts::SecretHit>>,
+    /// The policy verdict, when the scan ran under a bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<palisade_policy::eval::Verdict>,
 }
 
 impl ScanReport {
@@ -211,6 +219,8 @@ pub(crate) mod fixture {
                 ..MatchReport::default()
             },
             catalog_diagnostics: vec![],
+            secrets: None,
+            policy: None,
         }
     }
 }

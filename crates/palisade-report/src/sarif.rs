@@ -83,6 +83,18 @@ pub fn sarif(report: &ScanReport) -> String {
             })
         })
         .collect();
+    let mut results = results;
+    if let Some(verdict) = &report.policy {
+        let (policy_rules, policy_results) = crate::policy::sarif_parts(verdict);
+        let offset = rule_values.len();
+        rule_values.extend(policy_rules);
+        for mut r in policy_results {
+            if let Some(i) = r["ruleIndex"].as_u64() {
+                r["ruleIndex"] = (i + offset as u64).into();
+            }
+            results.push(r);
+        }
+    }
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -146,7 +146,28 @@ pub fn table(report: &ScanReport) -> String {
     for d in &report.catalog_diagnostics {
         let _ = writeln!(out, "note: {d}");
     }
+    if let Some(secrets) = &report.secrets {
+        if !secrets.is_empty() {
+            let _ = writeln!(out, "\nSecrets ({}):", secrets.len());
+        }
+        for s in secrets {
+            let _ = writeln!(
+                out,
+                "  {} {} {}:{} (layer {}{}): {}",
+                s.finding.severity,
+                s.finding.rule_id,
+                s.path,
+                s.finding.line,
+                short_layer(s.layer.as_ref().map(ToString::to_string).as_deref()),
+                if s.visible { "" } else { ", deleted by a later layer" },
+                cut(&s.finding.redacted, 80)
+            );
+        }
+    }
     let _ = writeln!(out, "{}", database_line(&report.database));
+    if let Some(verdict) = &report.policy {
+        out.push_str(&crate::policy::table(verdict));
+    }
     out
 }
 

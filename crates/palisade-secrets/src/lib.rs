@@ -206,8 +206,11 @@ fn looks_real(value: &str) -> bool {
     if value.chars().all(|c| c == value.chars().next().unwrap_or(' ')) {
         return false;
     }
+    // A digit or a symbol beyond word separators: `hunter2`, `s3cr3t!`, not `no-debconf-config`.
     let letters = value.chars().any(|c| c.is_ascii_alphabetic());
-    let others = value.chars().any(|c| !c.is_ascii_alphabetic());
+    let others = value
+        .chars()
+        .any(|c| c.is_ascii_digit() || (c.is_ascii_punctuation() && !matches!(c, '-' | '_' | '.')));
     letters && others
 }
 
@@ -269,6 +272,10 @@ mod tests {
                 "jwt-token",
                 "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYWxpc2FkZSJ9.c2lnbmF0dXJlX29mX3Rlc3Q\n",
             ),
+            (
+                "docker-config-auth",
+                r#"{"auths": {"registry.example.com": {"auth": "dXNlcjpQYTFpc2FkZVRlc3Q="}}}"#,
+            ),
             ("basic-auth-url", "url = https://deploy:s3cr3tPass@git.example.com/repo.git\n"),
             ("password-assignment", "DB_PASSWORD=hunter2\n"),
         ];
@@ -299,6 +306,10 @@ mod tests {
             "password = ${DB_PASSWORD}\n",
             "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
             "url = https://user:@host\n",
+            "\t$newpwd = _perl_abs_path($newdir);\n",
+            "base-passwd: no-debconf-config\n",
+            "passwd: setgid-binary 2755 root/shadow [usr/bin/chage]\n",
+            "            my $passwd = &which('passwd');\n",
         ] {
             assert_eq!(ids(text), vec![], "{text:?}");
         }

@@ -197,6 +197,15 @@ pub const ALL: &[Rule] = &[
         check_value: false,
     },
     Rule {
+        id: "docker-config-auth",
+        category: "Docker",
+        title: "Docker registry credentials",
+        severity: Severity::High,
+        keywords: &["\"auth\""],
+        pattern: r#""auth"\s*:\s*"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})""#,
+        check_value: false,
+    },
+    Rule {
         id: "basic-auth-url",
         category: "general",
         title: "Credentials in a URL",
@@ -211,7 +220,9 @@ pub const ALL: &[Rule] = &[
         title: "Password or secret assigned in plain text",
         severity: Severity::Medium,
         keywords: &["passw", "pwd", "secret", "token", "api_key", "apikey"],
-        pattern: r#"(?i)(?:^|[^A-Za-z0-9])[A-Za-z0-9_.-]{0,24}(?:password|passwd|pwd|secret|token|api_?key)["']?[ \t]*(?:=|:|:=|=>)[ \t]*["']?(?P<secret>[^\s"'`$%{}<>()\[\];,\\]{6,128})["']?"#,
+        // The value must end the line (a trailing `;`, `,` or comment allowed): a call, an
+        // expression or prose after the value means code or documentation, not a credential.
+        pattern: r#"(?im)(?:^|[^A-Za-z0-9$@%&])[A-Za-z0-9_.-]{0,24}(?:password|passwd|pwd|secret|token|api_?key)["']?[ \t]*(?:=|:|:=|=>)[ \t]*["']?(?P<secret>[^\s"'`$%{}<>()\[\];,\\&|]{6,128})["']?[ \t]*[;,]?[ \t]*(?:#.*)?\r?$"#,
         check_value: true,
     },
 ];

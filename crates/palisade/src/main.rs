@@ -54,8 +54,10 @@ enum Command {
     K8s(commands::k8s::K8sArgs),
     /// Import, inspect and update the advisory database.
     Db(commands::db::DbArgs),
-    /// Scan an image for vulnerable packages.
+    /// Scan an image for vulnerable packages (and, with --policy, judge it by a bundle).
     Scan(commands::scan::ScanArgs),
+    /// Policy bundles: check, convert, list gates.
+    Policy(commands::policy::PolicyCommandArgs),
 }
 
 /// What a command concluded, mapped to the process exit status.
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::K8s(args) => commands::k8s::run(args, &cli.global),
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),
+        Command::Policy(args) => commands::policy::run(args, &cli.global),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

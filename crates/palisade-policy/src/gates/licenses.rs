@@ -71,9 +71,10 @@ fn check(
     let kind = rule.param("package_type");
     let mut fired = Vec::new();
     for package in evidence.packages.iter().filter(|p| of_type(p, kind)) {
-        for license in &package.licenses {
-            for w in &wanted {
-                if matches(license, w) {
+        for w in &wanted {
+            // One firing per package and listed licence, however many declarations match.
+            if let Some(license) = package.licenses.iter().find(|l| matches(l, w)) {
+                {
                     let path = package.locations.first().map(|l| l.path.as_str()).unwrap_or("");
                     fired.push(
                         Fired::new(

@@ -157,6 +157,11 @@ pub fn vulnerability_params_unavailable(rule: &Rule) -> Option<String> {
     vulnerabilities::unavailable(rule)
 }
 
+/// The content pattern a `files/content_regex_match` rule searches for (`None`: any).
+pub fn content_pattern(rule: &Rule) -> Option<&str> {
+    files::content_pattern(rule)
+}
+
 /// The gate named `name` (case-insensitive).
 pub fn gate(name: &str) -> Option<&'static Gate> {
     ALL.iter().find(|g| g.name.eq_ignore_ascii_case(name))
@@ -331,4 +336,33 @@ mod tests {
         }
         insta::assert_snapshot!(lines.join("\n"));
     }
+}
+
+/// The gate table as Markdown, for `palisade policy gates` and the docs.
+pub fn markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "| gate | trigger | parameters (* required) | evaluated | CIS Docker | NIST SP 800-190 | PCI DSS |\n|---|---|---|---|---|---|---|\n",
+    );
+    for g in ALL {
+        for t in g.triggers {
+            let params: Vec<String> = t
+                .params
+                .iter()
+                .map(|p| format!("{}{}", p.name, if p.required { "*" } else { "" }))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                g.name,
+                t.name,
+                params.join(", "),
+                if t.check.is_some() { "yes" } else { "no" },
+                t.controls.cis.join(", "),
+                t.controls.nist.join(", "),
+                t.controls.pci.join(", ")
+            );
+        }
+    }
+    out
 }

@@ -4,6 +4,7 @@
 pub mod db;
 pub mod detect;
 pub mod k8s;
+pub mod policy;
 pub mod rules;
 pub mod sbom;
 pub mod scan;

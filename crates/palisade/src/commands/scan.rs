@@ -21,6 +21,8 @@ enum Format {
     Json,
     Sarif,
     Cyclonedx,
+    /// JUnit XML of the policy verdict (needs --policy).
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +52,8 @@ pub struct ScanArgs {
     /// OpenVEX documents; `not_affected` statements suppress findings (repeatable).
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
+    #[command(flatten)]
+    policy: crate::commands::policy::PolicyArgs,
 }
 
 pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
@@ -74,21 +78,31 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
         )?);
     }
 
+    let bundle = args.policy.load()?;
     let (reference, image) = args.image.open()?;
     let progress = LayerProgress::new(&image, global.progress());
-    let catalog =
-        palisade_catalog::catalog(&image, &palisade_catalog::Options::default(), &progress)
-            .with_context(|| format!("reading {reference}"))?;
+    let inspected = crate::commands::policy::inspect(&image, bundle.as_ref(), &progress)
+        .with_context(|| format!("reading {reference}"))?;
     progress.finish();
+    let catalog = inspected.catalog;
 
     let result = match_packages(&catalog.packages, catalog.distro.as_ref(), &db, &config)?;
+    let database = db.info()?;
+    let policy = bundle.as_ref().map(|b| {
+        args.policy
+            .evaluate(b, &reference, &image, &catalog, &result, &database, &inspected.facts)
+    });
+    let policy = match policy {
+        Some(p) => Some(p?),
+        None => None,
+    };
     let report = ScanReport {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         scanned_at: palisade_vulndb::time::rfc3339(palisade_vulndb::time::now()),
         image: reference.to_string(),
         image_digest: image.identity().map(ToString::to_string),
         distro: catalog.distro.clone(),
-        database: db.info()?,
+        database,
         settings: Settings {
             ignore_unfixed: args.ignore_unfixed,
             fail_on: args.fail_on,
@@ -102,18 +116,32 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
             .collect(),
         packages: catalog.packages,
         result,
+        secrets: inspected.facts.map(|f| f.secrets),
+        policy,
     };
+    if matches!(args.format, Format::Junit) && report.policy.is_none() {
+        anyhow::bail!("--format junit writes the policy verdict: give a bundle with --policy");
+    }
     let text = match args.format {
         Format::Table => palisade_report::table(&report),
         Format::Json => palisade_report::json(&report),
         Format::Sarif => palisade_report::sarif(&report),
         Format::Cyclonedx => palisade_report::cyclonedx(&report),
+        Format::Junit => palisade_report::junit(&report),
     };
     let mut out = output::writer(args.output.as_deref())?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    if let Some(verdict) = &report.policy {
+        args.policy.after_verdict(verdict, &reference, global)?;
+    }
+    let policy_failed = report
+        .policy
+        .as_ref()
+        .is_some_and(|v| args.policy.fails(v.final_action));
     Ok(match args.fail_on {
         Some(threshold) if report.fails(threshold) => Outcome::Failed,
+        _ if policy_failed => Outcome::Failed,
         _ => Outcome::Clean,
     })
 }
