@@ -56,7 +56,7 @@ enum Command {
     Db(commands::db::DbArgs),
     /// Scan an image for vulnerable packages (and, with --policy, judge it by a bundle).
     Scan(commands::scan::ScanArgs),
-    /// Policy bundles: check, convert, list gates.
+    /// Policy bundles: check, convert, list gates, sync from git.
     Policy(commands::policy::PolicyCommandArgs),
 }
 

@@ -248,6 +248,44 @@ enum PolicyCommand {
     },
     /// List the gates, their triggers and parameters, and what palisade evaluates.
     Gates,
+    /// Fetch a policy repository, validate the bundle at a ref and switch DIR/current to it
+    /// atomically; a broken commit keeps the last good bundle in force.
+    Sync {
+        /// The repository: https://, http://, git:// URL or a local path.
+        #[arg(long, value_name = "URL|PATH")]
+        repo: String,
+        /// Branch, tag or full commit id.
+        #[arg(long = "ref", value_name = "REF", default_value = "main")]
+        reference: String,
+        /// Where `current` and `commits/` live; give `DIR/current` to `scan --policy`.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The bundle's directory inside the repository (its root by default).
+        #[arg(long, value_name = "PATH", default_value = "")]
+        path: String,
+        /// Keep syncing at this interval (e.g. 60s, 5m) until interrupted.
+        #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+        interval: Option<std::time::Duration>,
+    },
+}
+
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, "s"), |i| text.split_at(i));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number with s, m or h (60s, 5m)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{text:?}: the unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 pub fn run(args: PolicyCommandArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
@@ -309,6 +347,56 @@ pub fn run(args: PolicyCommandArgs, _global: &GlobalOptions) -> anyhow::Result<O
             out.write_all(text.as_bytes())?;
             out.flush()?;
             Ok(Outcome::Clean)
+        }
+        PolicyCommand::Sync {
+            repo,
+            reference,
+            dir,
+            path,
+            interval,
+        } => {
+            let options = palisade_policy_sync::Options {
+                repository: repo,
+                reference,
+                dir,
+                path,
+            };
+            loop {
+                let outcome = palisade_policy_sync::sync(&options);
+                let mut err = std::io::stderr().lock();
+                match &outcome {
+                    Ok(s) => {
+                        for d in &s.warnings {
+                            let _ = writeln!(err, "{d}");
+                        }
+                        let _ = writeln!(
+                            err,
+                            "{} bundle {} ({}) at commit {}",
+                            if s.switched { "switched to" } else { "kept" },
+                            s.bundle_id,
+                            s.digest,
+                            s.commit
+                        );
+                    }
+                    Err(e) => {
+                        let _ = writeln!(err, "error: {e}");
+                        if let Some(c) = palisade_policy_sync::current_commit(&options.dir) {
+                            let _ = writeln!(err, "the bundle at commit {c} stays in force");
+                        }
+                    }
+                }
+                drop(err);
+                match interval {
+                    Some(every) => std::thread::sleep(every),
+                    None => {
+                        return Ok(if outcome.is_ok() {
+                            Outcome::Clean
+                        } else {
+                            Outcome::Failed
+                        });
+                    }
+                }
+            }
         }
         PolicyCommand::Gates => {
             let mut out = output::writer(None)?;
