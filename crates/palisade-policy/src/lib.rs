@@ -22,6 +22,7 @@
 //! ```
 
 pub mod bundle;
+pub mod compliance;
 pub mod diag;
 pub mod eval;
 pub mod facts;

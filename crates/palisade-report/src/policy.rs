@@ -121,6 +121,27 @@ pub fn table(verdict: &Verdict) -> String {
     out
 }
 
+/// The verdict grouped by the controls of a compliance framework.
+pub fn compliance_table(verdict: &Verdict, framework: palisade_policy::compliance::Framework) -> String {
+    let rows = palisade_policy::compliance::group(verdict, framework);
+    let mut out = format!("\n{}\n", framework.title());
+    let _ = writeln!(out, "{:<10} {:<6} {:>4} {:>4} {:>11} {:>13}  TRIGGERS", "CONTROL", "STATUS", "STOP", "WARN", "ALLOWLISTED", "NOT EVALUATED");
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<6} {:>4} {:>4} {:>11} {:>13}  {}",
+            r.control,
+            r.status.to_ascii_uppercase(),
+            r.stop,
+            r.warn,
+            r.allowlisted,
+            r.not_evaluated,
+            r.triggers.join(", ")
+        );
+    }
+    out
+}
+
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -33,6 +33,10 @@ pub struct PolicyArgs {
     /// its lines are rebuilt from the image's history).
     #[arg(long, value_name = "FILE", requires = "policy")]
     dockerfile: Option<PathBuf>,
+    /// With --policy: group the verdict by the controls of a framework (cis = CIS Docker
+    /// Benchmark section 4, nist-800-190, pci).
+    #[arg(long, value_name = "FRAMEWORK", requires = "policy")]
+    pub compliance: Option<palisade_policy::compliance::Framework>,
     /// With --policy: write the verdict predicate (the palisade verdict attestation's
     /// content) to this file.
     #[arg(long, value_name = "FILE", requires = "policy")]

@@ -123,7 +123,24 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
         anyhow::bail!("--format junit writes the policy verdict: give a bundle with --policy");
     }
     let text = match args.format {
-        Format::Table => palisade_report::table(&report),
+        Format::Table => {
+            let mut text = palisade_report::table(&report);
+            if let (Some(framework), Some(verdict)) = (args.policy.compliance, &report.policy) {
+                text.push_str(&palisade_report::policy::compliance_table(verdict, framework));
+            }
+            text
+        }
+        Format::Json if args.policy.compliance.is_some() => {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&palisade_report::json(&report))?;
+            if let (Some(framework), Some(verdict)) = (args.policy.compliance, &report.policy) {
+                value["policy"]["compliance"] = serde_json::json!({
+                    "framework": framework,
+                    "controls": palisade_policy::compliance::group(verdict, framework),
+                });
+            }
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
         Format::Json => palisade_report::json(&report),
         Format::Sarif => palisade_report::sarif(&report),
         Format::Cyclonedx => palisade_report::cyclonedx(&report),
