@@ -108,56 +108,67 @@ impl Scanner {
     }
 
     /// Finds the secrets in one file's content. Binary content yields nothing.
+    ///
+    /// One pass finds every keyword; each rule's pattern is then tried only where its keywords
+    /// are: on their lines, or for multi-line secrets (private keys) on a bounded window from
+    /// the keyword's line.
     pub fn scan(&self, content: &[u8]) -> Vec<Finding> {
         if Self::is_binary(content) {
             return Vec::new();
         }
-        let mut wanted = [false; 64];
-        let mut any = false;
-        for m in self.keywords.find_overlapping_iter(content) {
-            let rule = self.keyword_rule[m.pattern().as_usize()];
-            if let Some(slot) = wanted.get_mut(rule) {
-                *slot = true;
-                any = true;
-            }
-        }
-        if !any {
+        let text = String::from_utf8_lossy(content);
+        let bytes = text.as_bytes();
+        // Keyword hits as (rule, position), in position order.
+        let hits: Vec<(usize, usize)> = self
+            .keywords
+            .find_overlapping_iter(bytes)
+            .map(|m| (self.keyword_rule[m.pattern().as_usize()], m.start()))
+            .collect();
+        if hits.is_empty() {
             return Vec::new();
         }
-        let text = String::from_utf8_lossy(content);
         // (start, end) of each secret kept, to drop a loose rule's finding of a secret
         // a specific rule already named.
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut found = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
-            if !wanted.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            for caps in self.patterns[i].captures_iter(&text) {
-                let Some(secret) = caps.name("secret").or_else(|| caps.get(0)) else {
+            let mut covered = 0;
+            for &(_, at) in hits.iter().filter(|(r, _)| *r == i) {
+                if at < covered {
                     continue;
+                }
+                let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |p| p + 1);
+                let end = if rule.multiline {
+                    let mut e = (start + rules::MULTILINE_WINDOW).min(bytes.len());
+                    while !text.is_char_boundary(e) {
+                        e -= 1;
+                    }
+                    e
+                } else {
+                    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
                 };
-                if rule.check_value && !looks_real(secret.as_str()) {
-                    continue;
-                }
-                if is_documented_example(secret.as_str()) {
-                    continue;
-                }
-                if rule.check_value
-                    && spans
-                        .iter()
-                        .any(|&(s, e)| s < secret.end() && secret.start() < e)
-                {
-                    continue;
-                }
-                spans.push((secret.start(), secret.end()));
-                found.push(finding(rule, &text, secret.start(), secret.end()));
-                if found.len() >= MAX_FINDINGS_PER_FILE {
-                    break;
+                covered = end.max(at + 1);
+                for caps in self.patterns[i].captures_iter(&text[start..end]) {
+                    let Some(secret) = caps.name("secret").or_else(|| caps.get(0)) else {
+                        continue;
+                    };
+                    let (s, e) = (start + secret.start(), start + secret.end());
+                    if spans.contains(&(s, e))
+                        || (rule.check_value && !looks_real(secret.as_str()))
+                        || is_documented_example(secret.as_str())
+                        || (rule.check_value && spans.iter().any(|&(a, b)| a < e && s < b))
+                    {
+                        continue;
+                    }
+                    spans.push((s, e));
+                    found.push(finding(rule, &text, s, e));
+                    if found.len() >= MAX_FINDINGS_PER_FILE {
+                        found.sort_by_key(|f| f.line);
+                        return found;
+                    }
                 }
             }
         }
-        found.truncate(MAX_FINDINGS_PER_FILE);
         found.sort_by_key(|f| f.line);
         found
     }

@@ -21,7 +21,13 @@ pub struct Rule {
     /// Whether the secret value must look like a real one (a mix of character classes, not
     /// a placeholder): for loose patterns such as `password = …`.
     pub check_value: bool,
+    /// Whether a match may span lines (then the pattern is tried on a window of
+    /// [`MULTILINE_WINDOW`] bytes from the keyword's line, else on the keyword's line alone).
+    pub multiline: bool,
 }
+
+/// How far a multi-line pattern may reach from the line of its keyword.
+pub const MULTILINE_WINDOW: usize = 32 << 10;
 
 /// Every rule, in report order.
 pub const ALL: &[Rule] = &[
@@ -33,6 +39,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["PRIVATE KEY"],
         pattern: r"-----BEGIN[ A-Z0-9]{0,32} PRIVATE KEY(?: BLOCK)?-----\r?\n(?s:(?P<secret>.{32,}?))\r?\n?-----END[ A-Z0-9]{0,32} PRIVATE KEY(?: BLOCK)?-----",
         check_value: false,
+        multiline: true,
     },
     Rule {
         id: "aws-access-key-id",
@@ -42,6 +49,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["AKIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ASIA", "A3T"],
         pattern: r"(?:^|[^A-Z0-9])(?P<secret>(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16})(?:[^A-Z0-9]|$)",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "aws-secret-access-key",
@@ -51,6 +59,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["aws"],
         pattern: r#"(?i)aws[a-z0-9_ .-]{0,20}?(?:secret|private)[a-z0-9_ .-]{0,20}?key["' ]{0,3}\s*(?:=|:|=>|:=)\s*["']?(?P<secret>[A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "gcp-service-account",
@@ -60,6 +69,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["\"service_account\""],
         pattern: r#""type"\s*:\s*"service_account"[^}]{0,200}?"private_key_id"\s*:\s*"(?P<secret>[a-f0-9]{40})""#,
         check_value: false,
+        multiline: true,
     },
     Rule {
         id: "gcp-api-key",
@@ -69,6 +79,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["AIza"],
         pattern: r"(?:^|[^A-Za-z0-9_-])(?P<secret>AIza[0-9A-Za-z_-]{35})(?:[^A-Za-z0-9_-]|$)",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "azure-storage-account-key",
@@ -78,6 +89,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["AccountKey="],
         pattern: r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "azure-client-secret",
@@ -87,6 +99,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["Q~"],
         pattern: r"(?:^|[^A-Za-z0-9_~.-])(?P<secret>[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?:[^A-Za-z0-9_~.-]|$)",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "github-pat",
@@ -96,6 +109,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["ghp_"],
         pattern: r"(?P<secret>ghp_[0-9A-Za-z]{36})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "github-fine-grained-pat",
@@ -105,6 +119,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["github_pat_"],
         pattern: r"(?P<secret>github_pat_[0-9A-Za-z_]{82})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "github-oauth",
@@ -114,6 +129,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["gho_"],
         pattern: r"(?P<secret>gho_[0-9A-Za-z]{36})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "github-app-token",
@@ -123,6 +139,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["ghu_", "ghs_"],
         pattern: r"(?P<secret>(?:ghu|ghs)_[0-9A-Za-z]{36})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "github-refresh-token",
@@ -132,6 +149,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["ghr_"],
         pattern: r"(?P<secret>ghr_[0-9A-Za-z]{76})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "gitlab-pat",
@@ -141,6 +159,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["glpat-"],
         pattern: r"(?P<secret>glpat-[0-9A-Za-z_-]{20})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "slack-access-token",
@@ -150,6 +169,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-"],
         pattern: r"(?P<secret>xox[baprse]-(?:[0-9A-Za-z]{1,48}-?){1,6}[0-9A-Za-z]{1,48})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "slack-web-hook",
@@ -159,6 +179,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["hooks.slack.com"],
         pattern: r"https://hooks\.slack\.com/(?:services|workflows)/(?P<secret>[A-Za-z0-9+/]{43,56}|T[A-Za-z0-9_]{8,12}/B[A-Za-z0-9_]{8,12}/[A-Za-z0-9_]{24})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "stripe-secret-token",
@@ -168,6 +189,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["sk_test_", "sk_live_", "rk_test_", "rk_live_"],
         pattern: r"(?P<secret>(?:sk|rk)_(?:test|live)_[0-9A-Za-z]{24,99})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "npm-access-token",
@@ -177,6 +199,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["npm_"],
         pattern: r"(?:^|[^A-Za-z0-9_])(?P<secret>npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9]|$)",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "pypi-upload-token",
@@ -186,6 +209,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["pypi-AgEIcHlwaS5vcmc"],
         pattern: r"(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "jwt-token",
@@ -195,6 +219,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["eyJ"],
         pattern: r"(?:^|[^A-Za-z0-9_-])(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})",
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "docker-config-auth",
@@ -204,6 +229,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["\"auth\""],
         pattern: r#""auth"\s*:\s*"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})""#,
         check_value: false,
+        multiline: false,
     },
     Rule {
         id: "basic-auth-url",
@@ -213,6 +239,7 @@ pub const ALL: &[Rule] = &[
         keywords: &["://"],
         pattern: r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[A-Za-z0-9._%~-]{1,64}:(?P<secret>[^\s:@/'"`<>{}$]{3,100})@[A-Za-z0-9.-]+"#,
         check_value: true,
+        multiline: false,
     },
     Rule {
         id: "password-assignment",
@@ -224,5 +251,6 @@ pub const ALL: &[Rule] = &[
         // expression or prose after the value means code or documentation, not a credential.
         pattern: r#"(?im)(?:^|[^A-Za-z0-9$@%&])[A-Za-z0-9_.-]{0,24}(?:password|passwd|pwd|secret|token|api_?key)["']?[ \t]*(?:=|:|:=|=>)[ \t]*["']?(?P<secret>[^\s"'`$%{}<>()\[\];,\\&|]{6,128})["']?[ \t]*[;,]?[ \t]*(?:#.*)?\r?$"#,
         check_value: true,
+        multiline: false,
     },
 ];
