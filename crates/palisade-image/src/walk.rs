@@ -160,7 +160,9 @@ struct FailingRead;
 
 impl Read for FailingRead {
     fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(std::io::Error::other("reading the file from the layer failed"))
+        Err(std::io::Error::other(
+            "reading the file from the layer failed",
+        ))
     }
 }
 
@@ -306,7 +308,10 @@ impl<O> Walk<O> {
 
     /// Splits the walk into its visible outputs, hidden outputs and (for layered images) the
     /// merged filesystem's nodes.
-    #[allow(clippy::type_complexity, reason = "the three parts of the walk, named in the docs")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "the three parts of the walk, named in the docs"
+    )]
     pub fn into_parts(
         self,
     ) -> (

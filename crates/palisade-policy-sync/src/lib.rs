@@ -102,9 +102,7 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 /// The commit `DIR/current` points at, if any.
 pub fn current_commit(dir: &Path) -> Option<String> {
     let target = std::fs::read_link(dir.join("current")).ok()?;
-    target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+    target.file_name().map(|n| n.to_string_lossy().into_owned())
 }
 
 /// Fetches, validates and (when valid) switches `DIR/current` to the bundle at the ref.
@@ -168,7 +166,8 @@ pub fn sync(options: &Options) -> Result<Synced, SyncError> {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(Path::new("commits").join(&commit_hex), &link)
             .map_err(io("linking", &link))?;
-        std::fs::rename(&link, dir.join("current")).map_err(io("switching", &dir.join("current")))?;
+        std::fs::rename(&link, dir.join("current"))
+            .map_err(io("switching", &dir.join("current")))?;
         prune(dir, &commit_hex);
     }
     Ok(Synced {
@@ -199,7 +198,12 @@ fn resolve<'r>(repo: &'r gix::Repository, reference: &str) -> Result<gix::Commit
 }
 
 /// Writes the regular files directly in `path` of the commit's tree into `to`.
-fn write_tree(repo: &gix::Repository, commit: &gix::Commit<'_>, path: &str, to: &Path) -> Result<(), String> {
+fn write_tree(
+    repo: &gix::Repository,
+    commit: &gix::Commit<'_>,
+    path: &str,
+    to: &Path,
+) -> Result<(), String> {
     let root = commit.tree().map_err(|e| e.to_string())?;
     let tree = if path.trim_matches('/').is_empty() {
         root
@@ -227,11 +231,16 @@ fn write_tree(repo: &gix::Repository, commit: &gix::Commit<'_>, path: &str, to: 
         }
         let object = repo.find_object(inner.oid).map_err(|e| e.to_string())?;
         if object.data.len() > MAX_FILE_BYTES {
-            return Err(format!("{name} is {} bytes, over the limit of {MAX_FILE_BYTES}", object.data.len()));
+            return Err(format!(
+                "{name} is {} bytes, over the limit of {MAX_FILE_BYTES}",
+                object.data.len()
+            ));
         }
         written += 1;
         if written > MAX_FILES {
-            return Err(format!("the bundle directory holds more than {MAX_FILES} files"));
+            return Err(format!(
+                "the bundle directory holds more than {MAX_FILES} files"
+            ));
         }
         std::fs::write(to.join(&name), &object.data).map_err(|e| format!("writing {name}: {e}"))?;
     }

@@ -29,7 +29,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "policy@example.com")
         .output()
         .expect("git is installed (Debian's git package)");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -50,7 +54,11 @@ impl Drop for Daemon {
 }
 
 fn daemon(base: &Path) -> (Daemon, u16) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new("git")
         .args([
             "daemon",
@@ -67,7 +75,10 @@ fn daemon(base: &Path) -> (Daemon, u16) {
         .expect("git daemon starts (Debian's git package)");
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "git daemon did not listen");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "git daemon did not listen"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (Daemon(child), port)
@@ -97,17 +108,30 @@ fn a_broken_commit_keeps_the_last_good_bundle() {
     assert!(!again.switched, "nothing new: current stays");
 
     // A broken commit: reported with the bundle's own diagnostics, the first stays in force.
-    let broken = commit(&repo, &GOOD.replace("action: stop", "action: explode"), "broken");
+    let broken = commit(
+        &repo,
+        &GOOD.replace("action: stop", "action: explode"),
+        "broken",
+    );
     match sync(&options) {
-        Err(SyncError::Invalid { commit, diagnostics }) => {
+        Err(SyncError::Invalid {
+            commit,
+            diagnostics,
+        }) => {
             assert_eq!(commit, broken);
-            assert!(diagnostics.iter().any(|d| d.message.contains("explode")), "{diagnostics:?}");
+            assert!(
+                diagnostics.iter().any(|d| d.message.contains("explode")),
+                "{diagnostics:?}"
+            );
         }
         other => panic!("expected the broken commit to be refused: {other:?}"),
     }
     assert_eq!(current_commit(out.path()).as_deref(), Some(first.as_str()));
     let loaded = palisade_policy::load::load_path(&out.path().join("current")).unwrap();
-    assert_eq!(loaded.bundle.unwrap().source.commit.as_deref(), Some(first.as_str()));
+    assert_eq!(
+        loaded.bundle.unwrap().source.commit.as_deref(),
+        Some(first.as_str())
+    );
 
     // A good commit again: current moves, and the bundle says which commit it is.
     let third = commit(&repo, &GOOD.replace("\"22\"", "\"22,23\""), "good again");
@@ -118,7 +142,10 @@ fn a_broken_commit_keeps_the_last_good_bundle() {
         .bundle
         .unwrap();
     assert_eq!(bundle.source.commit.as_deref(), Some(third.as_str()));
-    assert_eq!(bundle.source.repository.as_deref(), Some(options.repository.as_str()));
+    assert_eq!(
+        bundle.source.repository.as_deref(),
+        Some(options.repository.as_str())
+    );
 
     // A pinned commit id works as a ref too.
     let pinned = sync(&Options {
@@ -132,7 +159,11 @@ fn a_broken_commit_keeps_the_last_good_bundle() {
 #[test]
 fn an_unreachable_repository_is_an_error_that_names_it() {
     let out = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let err = sync(&Options {
         repository: format!("git://127.0.0.1:{port}/nothing"),
         reference: "main".into(),
@@ -140,6 +171,9 @@ fn an_unreachable_repository_is_an_error_that_names_it() {
         path: String::new(),
     })
     .unwrap_err();
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
     assert_eq!(current_commit(out.path()), None);
 }

@@ -256,11 +256,20 @@ mod tests {
     #[test]
     fn image_names_split_like_docker() {
         let n = ImageName::parse_repo_tag("alpine:latest");
-        assert_eq!((n.registry.as_str(), n.repository.as_str(), n.tag.as_str()), ("docker.io", "library/alpine", "latest"));
+        assert_eq!(
+            (n.registry.as_str(), n.repository.as_str(), n.tag.as_str()),
+            ("docker.io", "library/alpine", "latest")
+        );
         let n = ImageName::parse_repo_tag("localhost:5000/team/app");
-        assert_eq!((n.registry.as_str(), n.repository.as_str(), n.tag.as_str()), ("localhost:5000", "team/app", "latest"));
+        assert_eq!(
+            (n.registry.as_str(), n.repository.as_str(), n.tag.as_str()),
+            ("localhost:5000", "team/app", "latest")
+        );
         let n = ImageName::parse_repo_tag("localhost/palisade-test/layered-app:v1");
-        assert_eq!((n.registry.as_str(), n.repository.as_str(), n.tag.as_str()), ("localhost", "palisade-test/layered-app", "v1"));
+        assert_eq!(
+            (n.registry.as_str(), n.repository.as_str(), n.tag.as_str()),
+            ("localhost", "palisade-test/layered-app", "v1")
+        );
     }
 
     #[test]

@@ -128,21 +128,25 @@ pub fn evaluate(bundle: &Bundle, evidence: &Evidence<'_>) -> Verdict {
             });
         }
         for pid in &m.policy_ids {
-            let Some(policy) = bundle.policy(pid) else { continue };
+            let Some(policy) = bundle.policy(pid) else {
+                continue;
+            };
             for rule in &policy.rules {
                 let outcome = match &rule.not_evaluated {
                     Some(why) => Err(gates::NotEvaluated(why.clone())),
                     None => check(rule, evidence),
                 };
                 match outcome {
-                    Err(gates::NotEvaluated(reason)) => verdict.not_evaluated.push(NotEvaluatedRow {
-                        gate: rule.gate.clone(),
-                        trigger: rule.trigger.clone(),
-                        policy_id: policy.id.clone(),
-                        rule_id: rule.id.clone(),
-                        action: rule.action,
-                        reason,
-                    }),
+                    Err(gates::NotEvaluated(reason)) => {
+                        verdict.not_evaluated.push(NotEvaluatedRow {
+                            gate: rule.gate.clone(),
+                            trigger: rule.trigger.clone(),
+                            policy_id: policy.id.clone(),
+                            rule_id: rule.id.clone(),
+                            action: rule.action,
+                            reason,
+                        })
+                    }
                     Ok(fired) => {
                         verdict.evaluated.push((
                             policy.id.clone(),
@@ -155,7 +159,9 @@ pub fn evaluate(bundle: &Bundle, evidence: &Evidence<'_>) -> Verdict {
                                 i.gate.eq_ignore_ascii_case(&rule.gate)
                                     && glob(&i.trigger_id, &f.trigger_id)
                             });
-                            verdict.results.push(result(policy.id.as_str(), rule, f, by));
+                            verdict
+                                .results
+                                .push(result(policy.id.as_str(), rule, f, by));
                         }
                     }
                 }
@@ -179,12 +185,20 @@ pub fn evaluate(bundle: &Bundle, evidence: &Evidence<'_>) -> Verdict {
     verdict
 }
 
-fn check(rule: &crate::bundle::Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, gates::NotEvaluated> {
+fn check(
+    rule: &crate::bundle::Rule,
+    evidence: &Evidence<'_>,
+) -> Result<Vec<Fired>, gates::NotEvaluated> {
     let trigger = gates::gate(&rule.gate)
         .and_then(|g| g.trigger(&rule.trigger))
-        .ok_or_else(|| gates::NotEvaluated(format!("unknown trigger {}/{}", rule.gate, rule.trigger)))?;
+        .ok_or_else(|| {
+            gates::NotEvaluated(format!("unknown trigger {}/{}", rule.gate, rule.trigger))
+        })?;
     let check = trigger.check.ok_or_else(|| {
-        gates::NotEvaluated(format!("palisade cannot evaluate {}/{}", rule.gate, rule.trigger))
+        gates::NotEvaluated(format!(
+            "palisade cannot evaluate {}/{}",
+            rule.gate, rule.trigger
+        ))
     })?;
     check(rule, evidence)
 }
@@ -214,6 +228,9 @@ fn result(
 pub fn image_name(repo_tag: Option<&str>, digest: Option<&str>, id: Option<&str>) -> ImageName {
     let mut name = repo_tag.map(ImageName::parse_repo_tag).unwrap_or_default();
     name.digest = digest.unwrap_or_default().to_owned();
-    name.id = id.unwrap_or_default().trim_start_matches("sha256:").to_owned();
+    name.id = id
+        .unwrap_or_default()
+        .trim_start_matches("sha256:")
+        .to_owned();
     name
 }

@@ -311,6 +311,38 @@ impl ImageFacts {
     }
 }
 
+/// What the facts pass must gather for `bundle`: its content patterns, the files its rules read
+/// whole, the files whose checksums they compare.
+pub fn config_for(bundle: &crate::bundle::Bundle) -> FactsConfig {
+    let mut config = FactsConfig::default();
+    for rule in bundle.policies.iter().flat_map(|p| &p.rules) {
+        if rule.not_evaluated.is_some() {
+            continue;
+        }
+        match (rule.gate.as_str(), rule.trigger.as_str()) {
+            ("files", "content_regex_match") => {
+                if let Some(p) = crate::gates::content_pattern(rule) {
+                    config.content_patterns.push(p.to_owned());
+                }
+            }
+            ("files", "attribute_match") => {
+                if let Some(f) = rule.param("filename") {
+                    config.checksum.push(f.to_owned());
+                }
+            }
+            ("retrieved_files", _) => {
+                if let Some(f) = rule.param("path") {
+                    config.keep.push(f.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    config.content_patterns.sort();
+    config.content_patterns.dedup();
+    config
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,36 +395,4 @@ mod tests {
         };
         assert!(!v.wants_file(&entry));
     }
-}
-
-/// What the facts pass must gather for `bundle`: its content patterns, the files its rules read
-/// whole, the files whose checksums they compare.
-pub fn config_for(bundle: &crate::bundle::Bundle) -> FactsConfig {
-    let mut config = FactsConfig::default();
-    for rule in bundle.policies.iter().flat_map(|p| &p.rules) {
-        if rule.not_evaluated.is_some() {
-            continue;
-        }
-        match (rule.gate.as_str(), rule.trigger.as_str()) {
-            ("files", "content_regex_match") => {
-                if let Some(p) = crate::gates::content_pattern(rule) {
-                    config.content_patterns.push(p.to_owned());
-                }
-            }
-            ("files", "attribute_match") => {
-                if let Some(f) = rule.param("filename") {
-                    config.checksum.push(f.to_owned());
-                }
-            }
-            ("retrieved_files", _) => {
-                if let Some(f) = rule.param("path") {
-                    config.keep.push(f.to_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-    config.content_patterns.sort();
-    config.content_patterns.dedup();
-    config
 }

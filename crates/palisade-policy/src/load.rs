@@ -13,7 +13,7 @@ use palisade_k8s::yaml::{self, Node, Value};
 use sha2::{Digest as _, Sha256};
 
 use crate::bundle::{
-    Allowlist, AllowItem, Bundle, Format, ImageMatch, ImageSelector, Mapping, Policy, Rule,
+    AllowItem, Allowlist, Bundle, Format, ImageMatch, ImageSelector, Mapping, Policy, Rule,
 };
 use crate::diag::{Code, Diagnostic, Level};
 use crate::gates::{self, Kind};
@@ -85,7 +85,12 @@ impl Ctx<'_> {
     fn seq<'n>(&mut self, map: &'n Node, key: &str) -> &'n [Node] {
         match map.get(key) {
             Some(n) if n.is_null() => &[],
-            Some(n @ Node { value: Value::Seq(items), .. }) => {
+            Some(
+                n @ Node {
+                    value: Value::Seq(items),
+                    ..
+                },
+            ) => {
                 let _ = n;
                 items
             }
@@ -127,7 +132,10 @@ pub fn load(file: &str, bytes: &[u8], source: BundleSource) -> Loaded {
         ctx.error(
             Code::P001,
             &here,
-            format!("the file is {} bytes, over the limit of {MAX_BUNDLE_BYTES}", bytes.len()),
+            format!(
+                "the file is {} bytes, over the limit of {MAX_BUNDLE_BYTES}",
+                bytes.len()
+            ),
         );
         return Loaded {
             bundle: None,
@@ -150,13 +158,20 @@ pub fn load(file: &str, bytes: &[u8], source: BundleSource) -> Loaded {
         }
     };
     if !root.is_map() {
-        ctx.error(Code::P003, &root, "a bundle must be a mapping (JSON object)");
+        ctx.error(
+            Code::P003,
+            &root,
+            "a bundle must be a mapping (JSON object)",
+        );
         return Loaded {
             bundle: None,
             diagnostics: ctx.diags,
         };
     }
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(canonical_json(&root.to_json()))));
+    let digest = format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical_json(&root.to_json())))
+    );
     let bundle = if root.get("apiVersion").is_some() || root.get("kind").is_some() {
         native(&mut ctx, &root, digest, source)
     } else {
@@ -208,7 +223,11 @@ pub fn canonical_json(value: &serde_json::Value) -> Vec<u8> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    out.extend_from_slice(serde_json::Value::String((*k).clone()).to_string().as_bytes());
+                    out.extend_from_slice(
+                        serde_json::Value::String((*k).clone())
+                            .to_string()
+                            .as_bytes(),
+                    );
                     out.push(b':');
                     write(&map[k.as_str()], out);
                 }
@@ -422,21 +441,32 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
     }
     let id = ctx.text(root, "id", true).unwrap_or_default();
     let name = ctx.text(root, "name", false);
-    let description = ctx.text(root, "description", false).or_else(|| ctx.text(root, "comment", false));
+    let description = ctx
+        .text(root, "description", false)
+        .or_else(|| ctx.text(root, "comment", false));
 
     let mut policies = Vec::new();
     let mut ids = HashSet::new();
     for pnode in ctx.seq(root, "policies").to_vec() {
         let pid = ctx.text(&pnode, "id", true).unwrap_or_default();
         if !ids.insert(pid.clone()) {
-            ctx.error(Code::P011, &pnode, format!("two policies have the id {pid:?}"));
+            ctx.error(
+                Code::P011,
+                &pnode,
+                format!("two policies have the id {pid:?}"),
+            );
         }
         let mut rules = Vec::new();
         for (i, rnode) in ctx.seq(&pnode, "rules").to_vec().iter().enumerate() {
-            let rid = ctx.text(rnode, "id", false).unwrap_or_else(|| format!("{pid}#{}", i + 1));
+            let rid = ctx
+                .text(rnode, "id", false)
+                .unwrap_or_else(|| format!("{pid}#{}", i + 1));
             let mut params = Vec::new();
             for param in ctx.seq(rnode, "params").to_vec() {
-                let (Some(n), Some(v)) = (ctx.text(&param, "name", true), ctx.text(&param, "value", true)) else {
+                let (Some(n), Some(v)) = (
+                    ctx.text(&param, "name", true),
+                    ctx.text(&param, "value", true),
+                ) else {
                     continue;
                 };
                 params.push((n, v, param.clone()));
@@ -457,7 +487,10 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
         let wid = ctx.text(&wnode, "id", true).unwrap_or_default();
         let mut items = Vec::new();
         for inode in ctx.seq(&wnode, "items").to_vec() {
-            let (Some(gate), Some(trigger_id)) = (ctx.text(&inode, "gate", true), ctx.text(&inode, "trigger_id", true)) else {
+            let (Some(gate), Some(trigger_id)) = (
+                ctx.text(&inode, "gate", true),
+                ctx.text(&inode, "trigger_id", true),
+            ) else {
                 continue;
             };
             let expires_text = ctx.text(&inode, "expires_on", false);
@@ -479,21 +512,44 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
 
     let mut mappings = Vec::new();
     for mnode in ctx.seq(root, "mappings").to_vec() {
-        let Some(selector) = selector(ctx, &mnode) else { continue };
+        let Some(selector) = selector(ctx, &mnode) else {
+            continue;
+        };
         let mut policy_ids = ctx.strings(&mnode, "policy_ids");
         if let Some(single) = ctx.text(&mnode, "policy_id", false) {
             policy_ids.push(single);
         }
         if policy_ids.is_empty() {
-            ctx.error(Code::P002, &mnode, "a mapping needs `policy_ids` (or `policy_id`)");
+            ctx.error(
+                Code::P002,
+                &mnode,
+                "a mapping needs `policy_ids` (or `policy_id`)",
+            );
         }
         let allowlist_ids = ctx.strings(&mnode, "whitelist_ids");
-        mappings.push((mnode.clone(), Mapping { selector, policy_ids, allowlist_ids }));
+        mappings.push((
+            mnode.clone(),
+            Mapping {
+                selector,
+                policy_ids,
+                allowlist_ids,
+            },
+        ));
     }
     check_references(ctx, &policies, &allowlists, &mappings);
 
-    let allowed_images = ctx.seq(root, "whitelisted_images").to_vec().iter().filter_map(|n| selector(ctx, n)).collect();
-    let denied_images = ctx.seq(root, "blacklisted_images").to_vec().iter().filter_map(|n| selector(ctx, n)).collect();
+    let allowed_images = ctx
+        .seq(root, "whitelisted_images")
+        .to_vec()
+        .iter()
+        .filter_map(|n| selector(ctx, n))
+        .collect();
+    let denied_images = ctx
+        .seq(root, "blacklisted_images")
+        .to_vec()
+        .iter()
+        .filter_map(|n| selector(ctx, n))
+        .collect();
 
     Some(Bundle {
         id,
@@ -519,12 +575,20 @@ fn check_references(
     for (node, m) in mappings {
         for pid in &m.policy_ids {
             if !policies.iter().any(|p| &p.id == pid) {
-                ctx.error(Code::P010, node, format!("mapping names policy {pid:?}, which the bundle does not have"));
+                ctx.error(
+                    Code::P010,
+                    node,
+                    format!("mapping names policy {pid:?}, which the bundle does not have"),
+                );
             }
         }
         for wid in &m.allowlist_ids {
             if !allowlists.iter().any(|a| &a.id == wid) {
-                ctx.error(Code::P010, node, format!("mapping names allowlist {wid:?}, which the bundle does not have"));
+                ctx.error(
+                    Code::P010,
+                    node,
+                    format!("mapping names allowlist {wid:?}, which the bundle does not have"),
+                );
             }
         }
     }
@@ -539,8 +603,15 @@ fn expires(ctx: &mut Ctx<'_>, node: &Node, text: Option<&str>) -> Option<i64> {
         .map(|n| n.div_euclid(1_000_000_000))
         .or_else(|| palisade_core::time::parse_date(text));
     if parsed.is_none() {
-        let at = node.get("expires_on").or_else(|| node.get("expires")).unwrap_or(node);
-        ctx.error(Code::P013, at, format!("{text:?} is not an RFC 3339 time (2027-01-31T00:00:00Z) or date"));
+        let at = node
+            .get("expires_on")
+            .or_else(|| node.get("expires"))
+            .unwrap_or(node);
+        ctx.error(
+            Code::P013,
+            at,
+            format!("{text:?} is not an RFC 3339 time (2027-01-31T00:00:00Z) or date"),
+        );
     }
     parsed
 }
@@ -559,14 +630,22 @@ fn selector(ctx: &mut Ctx<'_>, node: &Node) -> Option<ImageSelector> {
                 "digest" => ImageMatch::Digest,
                 "id" => ImageMatch::Id,
                 other => {
-                    ctx.error(Code::P008, img, format!("image type {other:?} is not tag, digest or id"));
+                    ctx.error(
+                        Code::P008,
+                        img,
+                        format!("image type {other:?} is not tag, digest or id"),
+                    );
                     return None;
                 }
             };
             (kind, value)
         }
         None => {
-            ctx.error(Code::P002, node, "missing required field `image` ({type, value})");
+            ctx.error(
+                Code::P002,
+                node,
+                "missing required field `image` ({type, value})",
+            );
             return None;
         }
     };
@@ -602,8 +681,16 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
         ),
     }
     const KNOWN: &[&str] = &[
-        "apiVersion", "kind", "metadata", "policies", "allowlists", "mappings", "allowedImages",
-        "deniedImages", "admission", "runtime",
+        "apiVersion",
+        "kind",
+        "metadata",
+        "policies",
+        "allowlists",
+        "mappings",
+        "allowedImages",
+        "deniedImages",
+        "admission",
+        "runtime",
     ];
     for (k, _) in root.entries() {
         let key = k.str().unwrap_or("");
@@ -611,9 +698,16 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
             ctx.warn(Code::P015, k, format!("unknown field `{key}` (ignored)"));
         }
     }
-    let meta = root.get("metadata").cloned().unwrap_or(Node { value: Value::Map(Vec::new()), line: root.line, column: root.column });
+    let meta = root.get("metadata").cloned().unwrap_or(Node {
+        value: Value::Map(Vec::new()),
+        line: root.line,
+        column: root.column,
+    });
     let name = ctx.text(&meta, "name", true);
-    let id = ctx.text(&meta, "id", false).or_else(|| name.clone()).unwrap_or_default();
+    let id = ctx
+        .text(&meta, "id", false)
+        .or_else(|| name.clone())
+        .unwrap_or_default();
     let description = ctx.text(&meta, "description", false);
 
     let mut policies = Vec::new();
@@ -621,23 +715,41 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
     for pnode in ctx.seq(root, "policies").to_vec() {
         let pid = ctx.text(&pnode, "id", true).unwrap_or_default();
         if !ids.insert(pid.clone()) {
-            ctx.error(Code::P011, &pnode, format!("two policies have the id {pid:?}"));
+            ctx.error(
+                Code::P011,
+                &pnode,
+                format!("two policies have the id {pid:?}"),
+            );
         }
         let mut rules = Vec::new();
         for (i, rnode) in ctx.seq(&pnode, "rules").to_vec().iter().enumerate() {
-            let rid = ctx.text(rnode, "id", false).unwrap_or_else(|| format!("{pid}#{}", i + 1));
+            let rid = ctx
+                .text(rnode, "id", false)
+                .unwrap_or_else(|| format!("{pid}#{}", i + 1));
             let mut params = Vec::new();
             if let Some(pmap) = rnode.get("params") {
                 if !pmap.is_map() && !pmap.is_null() {
-                    ctx.error(Code::P003, pmap, "`params` must be a mapping of name: value");
+                    ctx.error(
+                        Code::P003,
+                        pmap,
+                        "`params` must be a mapping of name: value",
+                    );
                 }
                 for (k, v) in pmap.entries() {
                     let key = k.str().unwrap_or("").to_owned();
                     let value = match &v.value {
                         Value::Scalar { text, .. } => text.clone(),
-                        Value::Seq(items) => items.iter().filter_map(Node::str).collect::<Vec<_>>().join(","),
+                        Value::Seq(items) => items
+                            .iter()
+                            .filter_map(Node::str)
+                            .collect::<Vec<_>>()
+                            .join(","),
                         Value::Map(_) => {
-                            ctx.error(Code::P003, v, format!("parameter `{key}` must be a value or a list"));
+                            ctx.error(
+                                Code::P003,
+                                v,
+                                format!("parameter `{key}` must be a value or a list"),
+                            );
                             continue;
                         }
                     };
@@ -648,7 +760,11 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
                 rules.push(r);
             }
         }
-        policies.push(Policy { id: pid, name: ctx.text(&pnode, "name", false), rules });
+        policies.push(Policy {
+            id: pid,
+            name: ctx.text(&pnode, "name", false),
+            rules,
+        });
     }
 
     let mut allowlists = Vec::new();
@@ -656,7 +772,10 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
         let wid = ctx.text(&wnode, "id", true).unwrap_or_default();
         let mut items = Vec::new();
         for inode in ctx.seq(&wnode, "items").to_vec() {
-            let (Some(gate), Some(trigger_id)) = (ctx.text(&inode, "gate", true), ctx.text(&inode, "trigger", true)) else {
+            let (Some(gate), Some(trigger_id)) = (
+                ctx.text(&inode, "gate", true),
+                ctx.text(&inode, "trigger", true),
+            ) else {
                 continue;
             };
             let expires_text = ctx.text(&inode, "expires", false);
@@ -669,22 +788,45 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
                 expires_on_text: expires_text,
             });
         }
-        allowlists.push(Allowlist { id: wid, name: ctx.text(&wnode, "name", false), items });
+        allowlists.push(Allowlist {
+            id: wid,
+            name: ctx.text(&wnode, "name", false),
+            items,
+        });
     }
 
     let mut mappings = Vec::new();
     for mnode in ctx.seq(root, "mappings").to_vec() {
-        let Some(selector) = native_selector(ctx, &mnode) else { continue };
+        let Some(selector) = native_selector(ctx, &mnode) else {
+            continue;
+        };
         let policy_ids = ctx.strings(&mnode, "policies");
         if policy_ids.is_empty() {
             ctx.error(Code::P002, &mnode, "a mapping needs `policies`");
         }
         let allowlist_ids = ctx.strings(&mnode, "allowlists");
-        mappings.push((mnode.clone(), Mapping { selector, policy_ids, allowlist_ids }));
+        mappings.push((
+            mnode.clone(),
+            Mapping {
+                selector,
+                policy_ids,
+                allowlist_ids,
+            },
+        ));
     }
     check_references(ctx, &policies, &allowlists, &mappings);
-    let allowed_images = ctx.seq(root, "allowedImages").to_vec().iter().filter_map(|n| native_selector(ctx, n)).collect();
-    let denied_images = ctx.seq(root, "deniedImages").to_vec().iter().filter_map(|n| native_selector(ctx, n)).collect();
+    let allowed_images = ctx
+        .seq(root, "allowedImages")
+        .to_vec()
+        .iter()
+        .filter_map(|n| native_selector(ctx, n))
+        .collect();
+    let denied_images = ctx
+        .seq(root, "deniedImages")
+        .to_vec()
+        .iter()
+        .filter_map(|n| native_selector(ctx, n))
+        .collect();
     Some(Bundle {
         id,
         name,
@@ -721,7 +863,9 @@ fn native_selector(ctx: &mut Ctx<'_>, node: &Node) -> Option<ImageSelector> {
         (rest.to_owned(), ImageMatch::Digest, digest.to_owned())
     } else {
         match image.rsplit_once(':') {
-            Some((rest, tag)) if !tag.contains('/') => (rest.to_owned(), ImageMatch::Tag, tag.to_owned()),
+            Some((rest, tag)) if !tag.contains('/') => {
+                (rest.to_owned(), ImageMatch::Tag, tag.to_owned())
+            }
             _ => (image.clone(), ImageMatch::Tag, "*".to_owned()),
         }
     };
@@ -765,7 +909,9 @@ pub enum PathError {
         #[source]
         source: std::io::Error,
     },
-    #[error("policy directory {path} holds no bundle: expected one of {names} or a single .yaml/.json file (found {found})")]
+    #[error(
+        "policy directory {path} holds no bundle: expected one of {names} or a single .yaml/.json file (found {found})"
+    )]
     NoBundle {
         path: String,
         names: String,
@@ -829,7 +975,9 @@ fn find_bundle(dir: &std::path::Path) -> Result<std::path::PathBuf, PathError> {
             p.is_file()
                 && p.extension()
                     .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
     found.sort();

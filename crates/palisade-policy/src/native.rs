@@ -30,7 +30,11 @@ fn q(s: &str) -> String {
 }
 
 fn image(sel: &ImageSelector) -> String {
-    if sel.registry == "*" && sel.repository == "*" && sel.value == "*" && sel.kind == ImageMatch::Tag {
+    if sel.registry == "*"
+        && sel.repository == "*"
+        && sel.value == "*"
+        && sel.kind == ImageMatch::Tag
+    {
         return "*".to_owned();
     }
     match sel.kind {
@@ -44,8 +48,15 @@ fn image(sel: &ImageSelector) -> String {
 /// The bundle in palisade's YAML format.
 pub fn to_yaml(bundle: &Bundle) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "apiVersion: palisade.dev/v1\nkind: PolicyBundle\nmetadata:");
-    let _ = writeln!(out, "  name: {}", q(bundle.name.as_deref().unwrap_or(&bundle.id)));
+    let _ = writeln!(
+        out,
+        "apiVersion: palisade.dev/v1\nkind: PolicyBundle\nmetadata:"
+    );
+    let _ = writeln!(
+        out,
+        "  name: {}",
+        q(bundle.name.as_deref().unwrap_or(&bundle.id))
+    );
     let _ = writeln!(out, "  id: {}", q(&bundle.id));
     if let Some(d) = &bundle.description {
         let _ = writeln!(out, "  description: {}", q(d));
@@ -109,7 +120,11 @@ pub fn to_yaml(bundle: &Bundle) -> String {
         out.push_str(" []\n");
     }
     for m in &bundle.mappings {
-        let _ = write!(out, "  - image: {}\n    policies: [", q(&image(&m.selector)));
+        let _ = write!(
+            out,
+            "  - image: {}\n    policies: [",
+            q(&image(&m.selector))
+        );
         let ids: Vec<String> = m.policy_ids.iter().map(|s| q(s)).collect();
         let _ = write!(out, "{}]\n    allowlists: [", ids.join(", "));
         let ids: Vec<String> = m.allowlist_ids.iter().map(|s| q(s)).collect();
@@ -118,7 +133,10 @@ pub fn to_yaml(bundle: &Bundle) -> String {
             let _ = writeln!(out, "    name: {}", q(n));
         }
     }
-    for (key, list) in [("allowedImages", &bundle.allowed_images), ("deniedImages", &bundle.denied_images)] {
+    for (key, list) in [
+        ("allowedImages", &bundle.allowed_images),
+        ("deniedImages", &bundle.denied_images),
+    ] {
         if list.is_empty() {
             let _ = writeln!(out, "{key}: []");
             continue;

@@ -76,6 +76,15 @@ fn bad_bundles_are_refused_with_their_reasons() {
 
     let bad = load_bundle("bad_policy_id_bundle.json");
     assert!(bad.bundle.is_none());
-    assert!(bad.errors().any(|d| d.code == Code::P010 && d.message.contains("notarealid")), "{}", render(&bad));
-    assert!(bad.diagnostics.iter().all(|d| d.level == Level::Error || d.code != Code::P010));
+    assert!(
+        bad.errors()
+            .any(|d| d.code == Code::P010 && d.message.contains("notarealid")),
+        "{}",
+        render(&bad)
+    );
+    assert!(
+        bad.diagnostics
+            .iter()
+            .all(|d| d.level == Level::Error || d.code != Code::P010)
+    );
 }

@@ -20,13 +20,19 @@ fn bundle_with(rules: &str, items: &str) -> String {
 #[test]
 fn a_hundred_thousand_allowlist_items_load_and_match() {
     let items: Vec<String> = (0..100_000)
-        .map(|i| format!(r#"{{"id": "{i}", "gate": "dockerfile", "trigger_id": "CVE-{i}-*+pkg*"}}"#))
+        .map(|i| {
+            format!(r#"{{"id": "{i}", "gate": "dockerfile", "trigger_id": "CVE-{i}-*+pkg*"}}"#)
+        })
         .collect();
     let rule = r#"{"gate": "dockerfile", "trigger": "exposed_ports", "action": "STOP",
         "params": [{"name": "ports", "value": "22"}, {"name": "type", "value": "blacklist"}]}"#;
     let text = bundle_with(rule, &items.join(","));
     let loaded = load("big.json", text.as_bytes(), Default::default());
-    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics.first());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{:?}",
+        loaded.diagnostics.first()
+    );
     let bundle = loaded.bundle.unwrap();
     assert_eq!(bundle.allowlists[0].items.len(), 100_000);
     let mut config = palisade_image::ImageConfig::default();
@@ -61,8 +67,16 @@ fn pattern_bombs_are_linear_or_refused() {
             "params": [{{"name": "regex", "value": {}}}]}}"#,
             serde_json::Value::String(pattern.to_owned())
         );
-        let loaded = load("bomb.json", bundle_with(&rule, "").as_bytes(), Default::default());
-        assert!(loaded.bundle.is_some(), "{pattern}: {:?}", loaded.diagnostics);
+        let loaded = load(
+            "bomb.json",
+            bundle_with(&rule, "").as_bytes(),
+            Default::default(),
+        );
+        assert!(
+            loaded.bundle.is_some(),
+            "{pattern}: {:?}",
+            loaded.diagnostics
+        );
         let facts = ImageFacts {
             paths: vec![format!("/{}!", "a".repeat(50_000))],
             ..ImageFacts::default()
@@ -88,8 +102,16 @@ fn pattern_bombs_are_linear_or_refused() {
     let rule = format!(
         r#"{{"gate": "files", "trigger": "name_match", "action": "WARN", "params": [{{"name": "regex", "value": "{huge}"}}]}}"#
     );
-    let loaded = load("huge.json", bundle_with(&rule, "").as_bytes(), Default::default());
-    assert!(loaded.diagnostics.iter().any(|d| d.code == Code::P008), "{:?}", loaded.diagnostics);
+    let loaded = load(
+        "huge.json",
+        bundle_with(&rule, "").as_bytes(),
+        Default::default(),
+    );
+    assert!(
+        loaded.diagnostics.iter().any(|d| d.code == Code::P008),
+        "{:?}",
+        loaded.diagnostics
+    );
     let rule = &loaded.bundle.unwrap().policies[0].rules[0];
     assert!(rule.not_evaluated.is_some());
 }
@@ -103,11 +125,21 @@ fn deep_nesting_and_alias_bombs_are_refused_with_a_place() {
 
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
-        bomb.push_str(&format!("{}: &{} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n", (b'a' + i) as char, (b'a' + i) as char, p = (b'a' + i - 1) as char));
+        bomb.push_str(&format!(
+            "{}: &{} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n",
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            p = (b'a' + i - 1) as char
+        ));
     }
     let loaded = load("bomb.yaml", bomb.as_bytes(), Default::default());
     assert!(loaded.bundle.is_none());
-    assert_eq!(loaded.diagnostics[0].code, Code::P001, "{:?}", loaded.diagnostics);
+    assert_eq!(
+        loaded.diagnostics[0].code,
+        Code::P001,
+        "{:?}",
+        loaded.diagnostics
+    );
 }
 
 #[test]
@@ -123,12 +155,23 @@ fn unknown_gates_triggers_and_params_are_said_never_ignored() {
     assert_eq!(by_code(Code::P005), 1);
     assert_eq!(by_code(Code::P006), 1);
     assert_eq!(by_code(Code::P008), 1);
-    assert!(loaded.bundle.is_none(), "unknown triggers and params are errors");
-    let gate = loaded.diagnostics.iter().find(|d| d.code == Code::P004).unwrap();
+    assert!(
+        loaded.bundle.is_none(),
+        "unknown triggers and params are errors"
+    );
+    let gate = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::P004)
+        .unwrap();
     assert_eq!(gate.level, Level::Warning);
     // The diagnostic points at the gate's value in the user's text.
     let column = text.find("\"crystal_ball\"").unwrap() + 1;
-    assert_eq!((gate.span.line, gate.span.column as usize), (1, column), "{gate}");
+    assert_eq!(
+        (gate.span.line, gate.span.column as usize),
+        (1, column),
+        "{gate}"
+    );
 }
 
 #[test]
@@ -144,7 +187,11 @@ fn garbage_is_an_error_not_a_panic() {
         b"---\na: 1\n---\nb: 2\n",
     ] {
         let loaded = load("x", bytes, Default::default());
-        assert!(loaded.bundle.is_none(), "{:?}", String::from_utf8_lossy(bytes));
+        assert!(
+            loaded.bundle.is_none(),
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
         assert!(loaded.errors().count() > 0);
     }
 }

@@ -47,7 +47,15 @@ pub fn table(verdict: &Verdict) -> String {
             verdict.policy_ids.join(", ")
         }
     );
-    let headers = ["GATE", "TRIGGER", "ACTION", "ALLOWLISTED", "PATH", "LAYER", "CHECK OUTPUT"];
+    let headers = [
+        "GATE",
+        "TRIGGER",
+        "ACTION",
+        "ALLOWLISTED",
+        "PATH",
+        "LAYER",
+        "CHECK OUTPUT",
+    ];
     let rows: Vec<[String; 7]> = verdict
         .results
         .iter()
@@ -122,10 +130,17 @@ pub fn table(verdict: &Verdict) -> String {
 }
 
 /// The verdict grouped by the controls of a compliance framework.
-pub fn compliance_table(verdict: &Verdict, framework: palisade_policy::compliance::Framework) -> String {
+pub fn compliance_table(
+    verdict: &Verdict,
+    framework: palisade_policy::compliance::Framework,
+) -> String {
     let rows = palisade_policy::compliance::group(verdict, framework);
     let mut out = format!("\n{}\n", framework.title());
-    let _ = writeln!(out, "{:<10} {:<6} {:>4} {:>4} {:>11} {:>13}  TRIGGERS", "CONTROL", "STATUS", "STOP", "WARN", "ALLOWLISTED", "NOT EVALUATED");
+    let _ = writeln!(
+        out,
+        "{:<10} {:<6} {:>4} {:>4} {:>11} {:>13}  TRIGGERS",
+        "CONTROL", "STATUS", "STOP", "WARN", "ALLOWLISTED", "NOT EVALUATED"
+    );
     for r in &rows {
         let _ = writeln!(
             out,
@@ -187,7 +202,8 @@ pub fn junit(report: &ScanReport) -> String {
             escape(policy),
             escape(&name)
         );
-        let stops: Vec<&&TriggerResult> = fired.iter().filter(|r| r.action == Action::Stop).collect();
+        let stops: Vec<&&TriggerResult> =
+            fired.iter().filter(|r| r.action == Action::Stop).collect();
         if !stops.is_empty() {
             failures += 1;
             let body: Vec<String> = stops.iter().map(|r| describe(r)).collect();
@@ -238,9 +254,16 @@ pub fn junit(report: &ScanReport) -> String {
         ("final_action", verdict.final_action.as_str().to_owned()),
         ("reason", verdict.reason.as_str().to_owned()),
         ("bundle_digest", verdict.bundle.digest.clone()),
-        ("bundle_commit", verdict.bundle.source.commit.clone().unwrap_or_default()),
+        (
+            "bundle_commit",
+            verdict.bundle.source.commit.clone().unwrap_or_default(),
+        ),
     ] {
-        let _ = writeln!(out, "      <property name=\"{k}\" value=\"{}\"/>", escape(&v));
+        let _ = writeln!(
+            out,
+            "      <property name=\"{k}\" value=\"{}\"/>",
+            escape(&v)
+        );
     }
     let _ = writeln!(out, "    </properties>");
     out.push_str(&cases);

@@ -159,7 +159,11 @@ pub fn table(report: &ScanReport) -> String {
                 s.path,
                 s.finding.line,
                 short_layer(s.layer.as_ref().map(ToString::to_string).as_deref()),
-                if s.visible { "" } else { ", deleted by a later layer" },
+                if s.visible {
+                    ""
+                } else {
+                    ", deleted by a later layer"
+                },
                 cut(&s.finding.redacted, 80)
             );
         }

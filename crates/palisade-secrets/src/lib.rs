@@ -78,13 +78,19 @@ impl Scanner {
                 keyword_rule.push(i);
             }
         }
-        #[allow(clippy::expect_used, reason = "built-in keywords and patterns are tested")]
+        #[allow(
+            clippy::expect_used,
+            reason = "built-in keywords and patterns are tested"
+        )]
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&words)
             .expect("built-in keywords compile");
-        #[allow(clippy::expect_used, reason = "built-in keywords and patterns are tested")]
+        #[allow(
+            clippy::expect_used,
+            reason = "built-in keywords and patterns are tested"
+        )]
         let patterns = rules
             .iter()
             .map(|r| Regex::new(r.pattern).expect("built-in secret patterns compile"))
@@ -181,7 +187,10 @@ fn finding(rule: &'static Rule, text: &str, start: usize, end: usize) -> Finding
     let end_on_line = end.min(line_end);
     let mut redacted = String::new();
     redacted.push_str(&text[line_start..start]);
-    redacted.extend(std::iter::repeat_n('*', text[start..end_on_line].chars().count()));
+    redacted.extend(std::iter::repeat_n(
+        '*',
+        text[start..end_on_line].chars().count(),
+    ));
     redacted.push_str(&text[end_on_line..line_end]);
     let redacted = redacted.trim_end_matches('\r').to_owned();
     let redacted = if redacted.chars().count() > MAX_LINE_CHARS {
@@ -203,8 +212,22 @@ fn finding(rule: &'static Rule, text: &str, start: usize, end: usize) -> Finding
 
 /// Placeholders and documentation values that loose patterns must not report.
 const PLACEHOLDERS: &[&str] = &[
-    "password", "passwd", "changeme", "change_me", "example", "secret", "xxxxxx", "******",
-    "redacted", "required", "optional", "string", "undefined", "default", "dummy", "sample",
+    "password",
+    "passwd",
+    "changeme",
+    "change_me",
+    "example",
+    "secret",
+    "xxxxxx",
+    "******",
+    "redacted",
+    "required",
+    "optional",
+    "string",
+    "undefined",
+    "default",
+    "dummy",
+    "sample",
 ];
 
 /// Whether a value caught by a loose pattern looks like a real credential: not a placeholder,
@@ -214,7 +237,10 @@ fn looks_real(value: &str) -> bool {
     if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
         return false;
     }
-    if value.chars().all(|c| c == value.chars().next().unwrap_or(' ')) {
+    if value
+        .chars()
+        .all(|c| c == value.chars().next().unwrap_or(' '))
+    {
         return false;
     }
     // A digit or a symbol beyond word separators: `hunter2`, `s3cr3t!`, not `no-debconf-config`.
@@ -270,15 +296,24 @@ mod tests {
                 "azure-storage-account-key",
                 "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Pa1isadeTestOnlyNotARealKey00000000000000000000000000000000000000000000000000000000000==;\n",
             ),
-            ("github-pat", "token: ghp_Pa1isadeTestOnlyNotARealToken00000000\n"),
+            (
+                "github-pat",
+                "token: ghp_Pa1isadeTestOnlyNotARealToken00000000\n",
+            ),
             ("gitlab-pat", "glpat-Pa1isadeTestOnly0000\n"),
             ("slack-access-token", "xoxb-123456789012-Pa1isadeTest00\n"),
             (
                 "slack-web-hook",
                 "https://hooks.slack.com/services/T00000000/B00000000/Pa1isadeTestOnly00000000\n",
             ),
-            ("stripe-secret-token", "sk_live_Pa1isadeTestOnly00000000000\n"),
-            ("npm-access-token", "//registry.npmjs.org/:_authToken=npm_Pa1isadeTestOnlyNotARealToken0000000\n"),
+            (
+                "stripe-secret-token",
+                "sk_live_Pa1isadeTestOnly00000000000\n",
+            ),
+            (
+                "npm-access-token",
+                "//registry.npmjs.org/:_authToken=npm_Pa1isadeTestOnlyNotARealToken0000000\n",
+            ),
             (
                 "jwt-token",
                 "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYWxpc2FkZSJ9.c2lnbmF0dXJlX29mX3Rlc3Q\n",
@@ -287,19 +322,26 @@ mod tests {
                 "docker-config-auth",
                 r#"{"auths": {"registry.example.com": {"auth": "dXNlcjpQYTFpc2FkZVRlc3Q="}}}"#,
             ),
-            ("basic-auth-url", "url = https://deploy:s3cr3tPass@git.example.com/repo.git\n"),
+            (
+                "basic-auth-url",
+                "url = https://deploy:s3cr3tPass@git.example.com/repo.git\n",
+            ),
             ("password-assignment", "DB_PASSWORD=hunter2\n"),
         ];
         for (id, text) in cases {
             let got = ids(text);
-            assert!(got.iter().any(|(g, _)| g == id), "{id} not found in {text:?}: {got:?}");
+            assert!(
+                got.iter().any(|(g, _)| g == id),
+                "{id} not found in {text:?}: {got:?}"
+            );
         }
     }
 
     #[test]
     fn private_key_reported_at_its_first_body_line_and_redacted() {
         let body = "MIIEowIBAAKCAQEAtest0000000000000000000000000000000000000000000000";
-        let text = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        let text =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
         let found = Scanner::new().scan(text.as_bytes());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule_id, "private-key");
@@ -336,14 +378,25 @@ mod tests {
     #[test]
     fn findings_per_file_are_bounded() {
         let text = "k = AKIAPALISADETESTKEY2\n".repeat(1000);
-        assert_eq!(Scanner::new().scan(text.as_bytes()).len(), MAX_FINDINGS_PER_FILE);
+        assert_eq!(
+            Scanner::new().scan(text.as_bytes()).len(),
+            MAX_FINDINGS_PER_FILE
+        );
     }
 
     #[test]
     fn rule_table() {
         let table: Vec<String> = rules::ALL
             .iter()
-            .map(|r| format!("{} | {} | {} | {}", r.id, r.category, r.severity.as_str(), r.title))
+            .map(|r| {
+                format!(
+                    "{} | {} | {} | {}",
+                    r.id,
+                    r.category,
+                    r.severity.as_str(),
+                    r.title
+                )
+            })
             .collect();
         insta::assert_snapshot!(table.join("\n"));
     }

@@ -46,7 +46,9 @@ pub const ALL: &[Rule] = &[
         category: "AWS",
         title: "AWS Access Key ID",
         severity: Severity::Critical,
-        keywords: &["AKIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ASIA", "A3T"],
+        keywords: &[
+            "AKIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ASIA", "A3T",
+        ],
         pattern: r"(?:^|[^A-Z0-9])(?P<secret>(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16})(?:[^A-Z0-9]|$)",
         check_value: false,
         multiline: false,

@@ -37,7 +37,11 @@ fn database(dir: &Path) -> String {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     db.display().to_string()
 }
 
@@ -92,18 +96,41 @@ fn layered_app_stops_for_each_reason_with_its_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());
     let bundle_path = dir.path().join("bundle.json");
-    std::fs::write(&bundle_path, serde_json::to_vec_pretty(&bundle(false)).unwrap()).unwrap();
+    std::fs::write(
+        &bundle_path,
+        serde_json::to_vec_pretty(&bundle(false)).unwrap(),
+    )
+    .unwrap();
     let image_arg = format!("docker-archive:{}", image.display());
     let bundle_arg = bundle_path.display().to_string();
 
-    let out = run(&["scan", "--db", &db, "--policy", &bundle_arg, "-f", "json", &image_arg]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "scan",
+        "--db",
+        &db,
+        "--policy",
+        &bundle_arg,
+        "-f",
+        "json",
+        &image_arg,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let policy = &report["policy"];
     assert_eq!(policy["final_action"], "stop");
     assert_eq!(policy["reason"], "policy_evaluation");
     assert_eq!(policy["bundle"]["id"], "acceptance");
-    assert!(policy["bundle"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        policy["bundle"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     assert_eq!(policy["bundle"]["source"]["path"], bundle_arg);
 
     let user = results(policy, "dockerfile", "effective_user");
@@ -121,41 +148,77 @@ fn layered_app_stops_for_each_reason_with_its_evidence() {
     let layers: Vec<String> = {
         let d = support::palisade_json(&["sbom", "-f", "json", &image_arg]);
         d["image"]["layers"].as_array().map_or_else(Vec::new, |l| {
-            l.iter().filter_map(|x| x["diff_id"].as_str().map(str::to_owned)).collect()
+            l.iter()
+                .filter_map(|x| x["diff_id"].as_str().map(str::to_owned))
+                .collect()
         })
     };
     let secrets = results(policy, "secret_scans", "content_regex_checks");
     let paths: Vec<(&str, &str)> = secrets
         .iter()
-        .map(|s| (s["path"].as_str().unwrap(), s["trigger_id"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap(),
+                s["trigger_id"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         paths,
         vec![
-            ("/root/.aws/credentials", "aws-access-key-id+/root/.aws/credentials"),
-            ("/root/.aws/credentials", "aws-secret-access-key+/root/.aws/credentials"),
+            (
+                "/root/.aws/credentials",
+                "aws-access-key-id+/root/.aws/credentials"
+            ),
+            (
+                "/root/.aws/credentials",
+                "aws-secret-access-key+/root/.aws/credentials"
+            ),
             ("/app/id_rsa", "private-key+/app/id_rsa"),
         ]
     );
     let key = secrets.iter().find(|s| s["path"] == "/app/id_rsa").unwrap();
-    assert!(key["check_output"].as_str().unwrap().contains("deleted by a later layer"));
+    assert!(
+        key["check_output"]
+            .as_str()
+            .unwrap()
+            .contains("deleted by a later layer")
+    );
     assert_eq!(layers.len(), 3);
-    assert_eq!(key["layer"], layers[1].as_str(), "the key came with layer 2");
+    assert_eq!(
+        key["layer"],
+        layers[1].as_str(),
+        "the key came with layer 2"
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for secret in ["AKIAPALISADETESTKEY2", "Pa1isadeTestOnly", "MII", "hunter2"] {
         assert!(!text.contains(secret), "{secret} printed in the report");
     }
     let hit = report["secrets"].as_array().unwrap();
-    assert!(hit.iter().any(|s| s["path"] == "/app/id_rsa" && s["visible"] == false));
+    assert!(
+        hit.iter()
+            .any(|s| s["path"] == "/app/id_rsa" && s["visible"] == false)
+    );
 
     // Critical vulnerabilities: one allowlisted item applies, the expired one does not.
     let vulns = results(policy, "vulnerabilities", "package");
     let ids: Vec<(&str, bool)> = vulns
         .iter()
-        .map(|v| (v["trigger_id"].as_str().unwrap(), v["allowlisted"].as_bool().unwrap()))
+        .map(|v| {
+            (
+                v["trigger_id"].as_str().unwrap(),
+                v["allowlisted"].as_bool().unwrap(),
+            )
+        })
         .collect();
-    assert!(ids.contains(&("RUSTSEC-2019-0009+smallvec", true)), "{ids:?}");
-    assert!(ids.contains(&("RUSTSEC-2019-0012+smallvec", false)), "{ids:?}");
+    assert!(
+        ids.contains(&("RUSTSEC-2019-0009+smallvec", true)),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&("RUSTSEC-2019-0012+smallvec", false)),
+        "{ids:?}"
+    );
     assert!(vulns.iter().all(|v| v["path"] == "/app/Cargo.lock"));
     let expired = policy["expired_allowlist_items"].as_array().unwrap();
     assert_eq!(expired.len(), 1);
@@ -163,34 +226,80 @@ fn layered_app_stops_for_each_reason_with_its_evidence() {
 
     assert!(!results(policy, "licenses", "blacklist_exact_match").is_empty());
     let setuid = results(policy, "files", "suid_or_guid_set");
-    assert!(setuid.iter().any(|s| s["path"] == "/usr/bin/su" && s["action"] == "warn"));
+    assert!(
+        setuid
+            .iter()
+            .any(|s| s["path"] == "/usr/bin/su" && s["action"] == "warn")
+    );
 
     // The table says the same for people.
     let out = run(&["scan", "--db", &db, "--policy", &bundle_arg, &image_arg]);
     assert_eq!(out.status.code(), Some(1));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("Final action: STOP (policy_evaluation"), "{table}");
-    assert!(table.contains("expired allowlist item accepted/expired-0012"), "{table}");
+    assert!(
+        table.contains("Final action: STOP (policy_evaluation"),
+        "{table}"
+    );
+    assert!(
+        table.contains("expired allowlist item accepted/expired-0012"),
+        "{table}"
+    );
 
     // JUnit: STOP rules fail, WARN rules pass with output.
-    let out = run(&["scan", "--db", &db, "--policy", &bundle_arg, "-f", "junit", &image_arg]);
+    let out = run(&[
+        "scan",
+        "--db",
+        &db,
+        "--policy",
+        &bundle_arg,
+        "-f",
+        "junit",
+        &image_arg,
+    ]);
     let xml = String::from_utf8_lossy(&out.stdout);
-    assert!(xml.contains("<testsuites name=\"palisade policy\" tests=\"7\" failures=\"4\""), "{xml}");
+    assert!(
+        xml.contains("<testsuites name=\"palisade policy\" tests=\"7\" failures=\"4\""),
+        "{xml}"
+    );
     assert!(xml.contains("<failure type=\"STOP\""));
 
     // SARIF carries the policy results, allowlisted ones as suppressed.
-    let out = run(&["scan", "--db", &db, "--policy", &bundle_arg, "-f", "sarif", &image_arg]);
+    let out = run(&[
+        "scan",
+        "--db",
+        &db,
+        "--policy",
+        &bundle_arg,
+        "-f",
+        "sarif",
+        &image_arg,
+    ]);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let sarif_results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(sarif_results.iter().any(|r| r["ruleId"] == "policy/secret_scans/content_regex_checks"));
-    assert!(sarif_results.iter().any(|r| r["properties"]["triggerId"] == "RUSTSEC-2019-0009+smallvec"
+    assert!(
+        sarif_results
+            .iter()
+            .any(|r| r["ruleId"] == "policy/secret_scans/content_regex_checks")
+    );
+    assert!(sarif_results.iter().any(|r| r["properties"]["triggerId"]
+        == "RUSTSEC-2019-0009+smallvec"
         && r["suppressions"].is_array()));
 
     // --fail-on-warn is not needed for STOP; a WARN-only verdict passes without it.
-    let out = run(&["scan", "--db", &db, "--policy", &bundle_arg, "--verdict-out",
-        &dir.path().join("verdict.json").display().to_string(), "-q", &image_arg]);
+    let out = run(&[
+        "scan",
+        "--db",
+        &db,
+        "--policy",
+        &bundle_arg,
+        "--verdict-out",
+        &dir.path().join("verdict.json").display().to_string(),
+        "-q",
+        &image_arg,
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    let verdict: Value = serde_json::from_slice(&std::fs::read(dir.path().join("verdict.json")).unwrap()).unwrap();
+    let verdict: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("verdict.json")).unwrap()).unwrap();
     assert_eq!(verdict["final_action"], "stop");
     assert_eq!(verdict["bundle"]["digest"], policy["bundle"]["digest"]);
     assert_eq!(verdict["vulnerabilities"]["critical"], 3);
@@ -204,10 +313,21 @@ fn an_allowlisted_image_is_go_whatever_fires() {
     let bundle_path = dir.path().join("bundle.json");
     std::fs::write(&bundle_path, serde_json::to_vec(&bundle(true)).unwrap()).unwrap();
     let out = run(&[
-        "scan", "--db", &db, "--policy", &bundle_path.display().to_string(), "-f", "json",
+        "scan",
+        "--db",
+        &db,
+        "--policy",
+        &bundle_path.display().to_string(),
+        "-f",
+        "json",
         &format!("docker-archive:{}", image.display()),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["policy"]["final_action"], "go");
     assert_eq!(report["policy"]["reason"], "whitelisted");
@@ -217,25 +337,57 @@ fn an_allowlisted_image_is_go_whatever_fires() {
 
 #[test]
 fn anchore_bundles_convert_to_native_with_the_same_verdict() {
-    let image = format!("docker-archive:{}", images().join("layered-app.docker.tar").display());
+    let image = format!(
+        "docker-archive:{}",
+        images().join("layered-app.docker.tar").display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());
     let anchore = dir.path().join("bundle.json");
     std::fs::write(&anchore, serde_json::to_vec(&bundle(false)).unwrap()).unwrap();
     let native = dir.path().join("bundle.yaml");
-    let out = run(&["policy", "convert", &anchore.display().to_string(), "-o", &native.display().to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "policy",
+        "convert",
+        &anchore.display().to_string(),
+        "-o",
+        &native.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["policy", "check", "--strict", &native.display().to_string()]);
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let verdict = |bundle: &Path| -> Value {
-        let out = run(&["scan", "--db", &db, "--policy", &bundle.display().to_string(), "-f", "json", &image]);
+        let out = run(&[
+            "scan",
+            "--db",
+            &db,
+            "--policy",
+            &bundle.display().to_string(),
+            "-f",
+            "json",
+            &image,
+        ]);
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let mut rows: Vec<String> = report["policy"]["results"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| format!("{} {} {} {} {}", r["gate"], r["trigger"], r["trigger_id"], r["action"], r["allowlisted"]))
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r["gate"], r["trigger"], r["trigger_id"], r["action"], r["allowlisted"]
+                )
+            })
             .collect();
         rows.sort();
         json!({"final": report["policy"]["final_action"], "rows": rows})
@@ -255,11 +407,26 @@ fn the_shared_anchore_bundles_check_as_anchore_decides() {
         ("bad_policy_id_bundle.json", false),
     ] {
         let out = run(&["policy", "check", &dir.join(name).display().to_string()]);
-        assert_eq!(out.status.success(), ok, "{name}: {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     // With --strict, what palisade cannot evaluate is an error.
-    let out = run(&["policy", "check", "--strict", &dir.join("bundle-with-all-rules-2020-08-20.json").display().to_string()]);
+    let out = run(&[
+        "policy",
+        "check",
+        "--strict",
+        &dir.join("bundle-with-all-rules-2020-08-20.json")
+            .display()
+            .to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("warning[P009]: palisade cannot evaluate `malware/scans`"), "{text}");
+    assert!(
+        text.contains("warning[P009]: palisade cannot evaluate `malware/scans`"),
+        "{text}"
+    );
 }

@@ -26,7 +26,14 @@ pub const INSTRUCTIONS: &[&str] = &[
 ];
 
 const CHECKS: &[&str] = &[
-    "=", "!=", "exists", "not_exists", "like", "not_like", "in", "not_in",
+    "=",
+    "!=",
+    "exists",
+    "not_exists",
+    "like",
+    "not_like",
+    "in",
+    "not_in",
 ];
 
 const ACTUAL_ONLY: super::Param = p("actual_dockerfile_only", false, Kind::Bool);
@@ -212,8 +219,10 @@ pub fn history_line(created_by: &str) -> Line {
 fn check_actual_only(rule: &Rule, evidence: &Evidence<'_>) -> Result<bool, NotEvaluated> {
     // With actual_dockerfile_only, a rule looks only at a real Dockerfile: without one it
     // does not fire (Anchore's behaviour), which is not the same as not evaluated.
-    Ok(super::truthy(rule.param("actual_dockerfile_only")) == Some(true)
-        && evidence.dockerfile.is_none())
+    Ok(
+        super::truthy(rule.param("actual_dockerfile_only")) == Some(true)
+            && evidence.dockerfile.is_none(),
+    )
 }
 
 fn instruction(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
@@ -231,7 +240,10 @@ fn instruction(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEv
             for l in &matching {
                 fired.push(Fired::new(
                     format!("{wanted}:exists"),
-                    format!("Dockerfile directive '{wanted}' check 'exists' matched: {}", l.text()),
+                    format!(
+                        "Dockerfile directive '{wanted}' check 'exists' matched: {}",
+                        l.text()
+                    ),
                 ));
             }
         }
@@ -308,12 +320,19 @@ fn effective_user(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, No
     let listed = |u: &str| users.iter().any(|x| *x == u || (is_root(x) && is_root(u)));
     let user = current_user(evidence);
     let allowlist = rule.param("type") == Some("whitelist");
-    let fire = if allowlist { !listed(&user) } else { listed(&user) };
+    let fire = if allowlist {
+        !listed(&user)
+    } else {
+        listed(&user)
+    };
     Ok(if fire {
         let list = if allowlist { "allowed" } else { "denied" };
         vec![Fired::new(
             format!("effective_user:{user}"),
-            format!("User {user} found as effective user, which is {}on the {list} list", if allowlist { "not " } else { "" }),
+            format!(
+                "User {user} found as effective user, which is {}on the {list} list",
+                if allowlist { "not " } else { "" }
+            ),
         )]
     } else {
         Vec::new()
@@ -353,12 +372,16 @@ fn exposed_ports(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, Not
         if allowlist && !on {
             fired.push(Fired::new(
                 format!("exposed_ports:{port}"),
-                format!("Dockerfile exposes port ({port}) which is not in policy file ALLOWEDPORTS list"),
+                format!(
+                    "Dockerfile exposes port ({port}) which is not in policy file ALLOWEDPORTS list"
+                ),
             ));
         } else if !allowlist && on {
             fired.push(Fired::new(
                 format!("exposed_ports:{port}"),
-                format!("Dockerfile exposes port ({port}) which is in policy file DENIEDPORTS list"),
+                format!(
+                    "Dockerfile exposes port ({port}) which is in policy file DENIEDPORTS list"
+                ),
             ));
         }
     }
@@ -383,14 +406,32 @@ mod tests {
     #[test]
     fn history_lines_read_like_a_dockerfile() {
         let cases = [
-            ("/bin/sh -c #(nop)  CMD [\"/bin/bash\"]", "CMD [\"/bin/bash\"]"),
+            (
+                "/bin/sh -c #(nop)  CMD [\"/bin/bash\"]",
+                "CMD [\"/bin/bash\"]",
+            ),
             ("/bin/sh -c #(nop) COPY dir:app in / ", "COPY dir:app in /"),
-            ("/bin/sh -c rm /app/id_rsa /etc/motd", "RUN rm /app/id_rsa /etc/motd"),
-            ("/bin/sh -c #(nop)  EXPOSE 22/tcp 8080/tcp", "EXPOSE 22/tcp 8080/tcp"),
-            ("RUN /bin/sh -c apt-get update # buildkit", "RUN apt-get update"),
+            (
+                "/bin/sh -c rm /app/id_rsa /etc/motd",
+                "RUN rm /app/id_rsa /etc/motd",
+            ),
+            (
+                "/bin/sh -c #(nop)  EXPOSE 22/tcp 8080/tcp",
+                "EXPOSE 22/tcp 8080/tcp",
+            ),
+            (
+                "RUN /bin/sh -c apt-get update # buildkit",
+                "RUN apt-get update",
+            ),
             ("|1 V=2 /bin/sh -c make install", "RUN make install"),
-            ("HEALTHCHECK &{[\"CMD\" \"true\"] 0s 0s 0s 0s 0}", "HEALTHCHECK &{[\"CMD\" \"true\"] 0s 0s 0s 0s 0}"),
-            ("debootstrap --variant=minbase bookworm", "RUN debootstrap --variant=minbase bookworm"),
+            (
+                "HEALTHCHECK &{[\"CMD\" \"true\"] 0s 0s 0s 0s 0}",
+                "HEALTHCHECK &{[\"CMD\" \"true\"] 0s 0s 0s 0s 0}",
+            ),
+            (
+                "debootstrap --variant=minbase bookworm",
+                "RUN debootstrap --variant=minbase bookworm",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(history_line(input).text(), want, "{input}");
@@ -399,8 +440,17 @@ mod tests {
 
     #[test]
     fn dockerfiles_join_continuations() {
-        let lines = parse_dockerfile("FROM debian\n# c\nRUN apt-get update && \\\n  apt-get install -y curl\nuser app\n");
+        let lines = parse_dockerfile(
+            "FROM debian\n# c\nRUN apt-get update && \\\n  apt-get install -y curl\nuser app\n",
+        );
         let texts: Vec<String> = lines.iter().map(Line::text).collect();
-        assert_eq!(texts, vec!["FROM debian", "RUN apt-get update &&  apt-get install -y curl", "USER app"]);
+        assert_eq!(
+            texts,
+            vec![
+                "FROM debian",
+                "RUN apt-get update &&  apt-get install -y curl",
+                "USER app"
+            ]
+        );
     }
 }

@@ -35,7 +35,11 @@ pub const GATE: Gate = Gate {
                 p("filename", true, Kind::Text),
                 p("checksum_algorithm", false, Kind::OneOf(&["sha256"])),
                 p("checksum", false, Kind::Text),
-                p("checksum_match", false, Kind::OneOf(&["equals", "not_equals"])),
+                p(
+                    "checksum_match",
+                    false,
+                    Kind::OneOf(&["equals", "not_equals"]),
+                ),
                 p("mode", false, Kind::Text),
                 p("mode_op", false, super::COMPARISON),
                 p("skip_missing", false, Kind::Bool),
@@ -59,7 +63,8 @@ pub const GATE: Gate = Gate {
 
 /// The patterns a bundle's `content_regex_match` rules search for, for the facts pass.
 pub fn content_pattern(rule: &Rule) -> Option<&str> {
-    rule.param("regex_name").filter(|r| !r.is_empty() && *r != "*")
+    rule.param("regex_name")
+        .filter(|r| !r.is_empty() && *r != "*")
 }
 
 fn content_regex_match(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
@@ -68,7 +73,9 @@ fn content_regex_match(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired
     let mut fired = Vec::new();
     for file in evidence.facts.files.values() {
         for &i in &file.facts.patterns {
-            let Some(pattern) = patterns.get(i) else { continue };
+            let Some(pattern) = patterns.get(i) else {
+                continue;
+            };
             if wanted.is_some_and(|w| w != pattern) {
                 continue;
             }
@@ -119,7 +126,9 @@ fn attribute_match(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, N
     let mut fired = Vec::new();
     if let Some(expected) = rule.param("checksum") {
         let Some(actual) = &file.facts.sha256 else {
-            return Err(NotEvaluated(format!("the checksum of {name} was not computed")));
+            return Err(NotEvaluated(format!(
+                "the checksum of {name} was not computed"
+            )));
         };
         let equal = actual.eq_ignore_ascii_case(expected.trim_start_matches("sha256:"));
         let want_equal = rule.param("checksum_match") != Some("not_equals");
@@ -127,7 +136,10 @@ fn attribute_match(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, N
             fired.push(
                 Fired::new(
                     name,
-                    format!("Checksum ({actual}) of {name} {} the specified checksum", if equal { "matches" } else { "does not match" }),
+                    format!(
+                        "Checksum ({actual}) of {name} {} the specified checksum",
+                        if equal { "matches" } else { "does not match" }
+                    ),
                 )
                 .at(name, layer.clone()),
             );
@@ -140,7 +152,11 @@ fn attribute_match(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, N
         let op = rule.param("mode_op").unwrap_or("=");
         if super::compare(op, actual, want) {
             fired.push(
-                Fired::new(name, format!("Mode ({actual:o}) of {name} is {op} {want:o}")).at(name, layer),
+                Fired::new(
+                    name,
+                    format!("Mode ({actual:o}) of {name} is {op} {want:o}"),
+                )
+                .at(name, layer),
             );
         }
     }
@@ -155,7 +171,11 @@ fn suid_or_guid_set(_: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, Not
         .map(|f| {
             Fired::new(
                 f.path.clone(),
-                format!("SUID or SGID found set on file {}. Mode: {:o}", f.path, f.mode & 0o7777),
+                format!(
+                    "SUID or SGID found set on file {}. Mode: {:o}",
+                    f.path,
+                    f.mode & 0o7777
+                ),
             )
             .at(&f.path, super::layer_of(f.layer.as_ref()))
         })

@@ -22,7 +22,10 @@ pub const GATE: Gate = Gate {
             name: "blacklist_exact_match",
             description: "Fires for each package that declares one of the licences exactly \
                           (an identifier of its SPDX expression).",
-            params: &[p("licenses", true, Kind::List), p("package_type", false, PACKAGE_TYPES)],
+            params: &[
+                p("licenses", true, Kind::List),
+                p("package_type", false, PACKAGE_TYPES),
+            ],
             check: Some(exact),
             controls: CONTROLS,
         },
@@ -30,7 +33,10 @@ pub const GATE: Gate = Gate {
             name: "blacklist_partial_match",
             description: "Fires for each package whose declared licence contains one of the \
                           strings (GPL matches GPL-2.0-only and LGPL-2.1).",
-            params: &[p("licenses", true, Kind::List), p("package_type", false, PACKAGE_TYPES)],
+            params: &[
+                p("licenses", true, Kind::List),
+                p("package_type", false, PACKAGE_TYPES),
+            ],
             check: Some(partial),
             controls: CONTROLS,
         },
@@ -75,7 +81,11 @@ fn check(
             // One firing per package and listed licence, however many declarations match.
             if let Some(license) = package.licenses.iter().find(|l| matches(l, w)) {
                 {
-                    let path = package.locations.first().map(|l| l.path.as_str()).unwrap_or("");
+                    let path = package
+                        .locations
+                        .first()
+                        .map(|l| l.path.as_str())
+                        .unwrap_or("");
                     fired.push(
                         Fired::new(
                             format!("{}+{}", package.name, w),

@@ -25,8 +25,18 @@ pub const GATE: Gate = Gate {
                 "check",
                 true,
                 Kind::OneOf(&[
-                    "=", "!=", ">", "<", ">=", "<=", "exists", "not_exists", "like", "not_like",
-                    "in", "not_in",
+                    "=",
+                    "!=",
+                    ">",
+                    "<",
+                    ">=",
+                    "<=",
+                    "exists",
+                    "not_exists",
+                    "like",
+                    "not_like",
+                    "in",
+                    "not_in",
                 ]),
             ),
             p("value", false, Kind::Text),
@@ -69,8 +79,9 @@ fn attribute(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEval
             }
         }
         ("like" | "not_like", Some(a)) => {
-            let re = regex::Regex::new(value)
-                .map_err(|e| NotEvaluated(format!("value {value:?} is not a valid pattern: {e}")))?;
+            let re = regex::Regex::new(value).map_err(|e| {
+                NotEvaluated(format!("value {value:?} is not a valid pattern: {e}"))
+            })?;
             re.is_match(a) == (check == "like")
         }
         ("in", Some(a)) => super::list(Some(value)).contains(&a.as_str()),

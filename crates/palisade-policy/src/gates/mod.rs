@@ -296,48 +296,6 @@ const fn feedless(name: &'static str) -> Trigger {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_is_consistent() {
-        let mut gates = std::collections::HashSet::new();
-        for g in ALL {
-            assert!(gates.insert(g.name), "duplicate gate {}", g.name);
-            let mut triggers = std::collections::HashSet::new();
-            for t in g.triggers {
-                assert!(triggers.insert(t.name), "duplicate trigger {}/{}", g.name, t.name);
-            }
-        }
-    }
-
-    #[test]
-    fn gate_table() {
-        let mut lines = Vec::new();
-        for g in ALL {
-            for t in g.triggers {
-                let params: Vec<String> = t
-                    .params
-                    .iter()
-                    .map(|p| format!("{}{}", p.name, if p.required { "*" } else { "" }))
-                    .collect();
-                lines.push(format!(
-                    "{}/{} [{}] {} cis={:?} nist={:?} pci={:?}",
-                    g.name,
-                    t.name,
-                    params.join(","),
-                    if t.check.is_some() { "evaluated" } else { "not-evaluated" },
-                    t.controls.cis,
-                    t.controls.nist,
-                    t.controls.pci
-                ));
-            }
-        }
-        insta::assert_snapshot!(lines.join("\n"));
-    }
-}
-
 /// The gate table as Markdown, for `palisade policy gates` and the docs.
 pub fn markdown() -> String {
     use std::fmt::Write as _;
@@ -365,4 +323,55 @@ pub fn markdown() -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        let mut gates = std::collections::HashSet::new();
+        for g in ALL {
+            assert!(gates.insert(g.name), "duplicate gate {}", g.name);
+            let mut triggers = std::collections::HashSet::new();
+            for t in g.triggers {
+                assert!(
+                    triggers.insert(t.name),
+                    "duplicate trigger {}/{}",
+                    g.name,
+                    t.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gate_table() {
+        let mut lines = Vec::new();
+        for g in ALL {
+            for t in g.triggers {
+                let params: Vec<String> = t
+                    .params
+                    .iter()
+                    .map(|p| format!("{}{}", p.name, if p.required { "*" } else { "" }))
+                    .collect();
+                lines.push(format!(
+                    "{}/{} [{}] {} cis={:?} nist={:?} pci={:?}",
+                    g.name,
+                    t.name,
+                    params.join(","),
+                    if t.check.is_some() {
+                        "evaluated"
+                    } else {
+                        "not-evaluated"
+                    },
+                    t.controls.cis,
+                    t.controls.nist,
+                    t.controls.pci
+                ));
+            }
+        }
+        insta::assert_snapshot!(lines.join("\n"));
+    }
 }

@@ -21,7 +21,11 @@ pub const GATE: Gate = Gate {
             params: &[
                 p("name", true, Kind::Text),
                 p("version", false, Kind::Text),
-                p("version_match_type", false, Kind::OneOf(&["exact", "minimum"])),
+                p(
+                    "version_match_type",
+                    false,
+                    Kind::OneOf(&["exact", "minimum"]),
+                ),
             ],
             check: Some(required_package),
             controls: Controls {
@@ -98,11 +102,7 @@ fn required_package(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, 
     })
 }
 
-fn listed<'a>(
-    rule: &Rule,
-    packages: impl Iterator<Item = &'a Package>,
-    kind: &str,
-) -> Vec<Fired> {
+fn listed<'a>(rule: &Rule, packages: impl Iterator<Item = &'a Package>, kind: &str) -> Vec<Fired> {
     let name = rule.param("name").unwrap_or("");
     let version = rule.param("version").filter(|v| !v.is_empty());
     packages
@@ -125,7 +125,10 @@ fn blacklist(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEval
 pub fn npm_blacklist(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
     Ok(listed(
         rule,
-        evidence.packages.iter().filter(|p| p.ecosystem == Ecosystem::Npm),
+        evidence
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == Ecosystem::Npm),
         "NPM",
     ))
 }

@@ -94,7 +94,10 @@ fn entries(evidence: &Evidence<'_>) -> Option<Vec<Entry>> {
 
 fn content_not_available(_: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
     Ok(if entries(evidence).is_none() {
-        vec![Fired::new("content_not_available", "No passwd file content available in image")]
+        vec![Fired::new(
+            "content_not_available",
+            "No passwd file content available in image",
+        )]
     } else {
         Vec::new()
     })
@@ -152,7 +155,10 @@ fn full_entry(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEva
         .map(|e| {
             Fired::new(
                 format!("entry:{}", e.name),
-                format!("Blacklisted full entry '{}' found in image's /etc/passwd", e.line),
+                format!(
+                    "Blacklisted full entry '{}' found in image's /etc/passwd",
+                    e.line
+                ),
             )
             .at(PASSWD, None)
         })

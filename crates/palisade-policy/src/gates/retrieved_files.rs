@@ -38,7 +38,10 @@ pub const GATE: Gate = Gate {
 fn content_not_available(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
     let path = rule.param("path").unwrap_or("");
     Ok(if evidence.facts.content(path).is_none() {
-        vec![Fired::new(path, format!("Cannot locate file in the image analysis: {path}"))]
+        vec![Fired::new(
+            path,
+            format!("Cannot locate file in the image analysis: {path}"),
+        )]
     } else {
         Vec::new()
     })
@@ -55,15 +58,21 @@ fn content_regex(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, Not
     let matched = re.is_match(content);
     let want_match = rule.param("check") == Some("match");
     Ok(if matched == want_match {
-        let layer = evidence.facts.files.get(path).and_then(|f| super::layer_of(f.layer.as_ref()));
-        vec![Fired::new(
-            format!("{path}+{pattern}"),
-            format!(
-                "Content of file {path} {} regex {pattern}",
-                if matched { "matches" } else { "does not match" }
-            ),
-        )
-        .at(path, layer)]
+        let layer = evidence
+            .facts
+            .files
+            .get(path)
+            .and_then(|f| super::layer_of(f.layer.as_ref()));
+        vec![
+            Fired::new(
+                format!("{path}+{pattern}"),
+                format!(
+                    "Content of file {path} {} regex {pattern}",
+                    if matched { "matches" } else { "does not match" }
+                ),
+            )
+            .at(path, layer),
+        ]
     } else {
         Vec::new()
     })

@@ -38,7 +38,15 @@ pub fn rules_for(name: &str) -> Option<Vec<&'static str>> {
         "DOCKER_AUTH" => vec!["docker-config-auth"],
         "API_KEY" => palisade_secrets::rules::ALL
             .iter()
-            .filter(|r| !matches!(r.id, "private-key" | "aws-access-key-id" | "aws-secret-access-key" | "docker-config-auth"))
+            .filter(|r| {
+                !matches!(
+                    r.id,
+                    "private-key"
+                        | "aws-access-key-id"
+                        | "aws-secret-access-key"
+                        | "docker-config-auth"
+                )
+            })
             .map(|r| r.id)
             .collect(),
         other => palisade_secrets::rules::ALL
@@ -52,9 +60,9 @@ pub fn rules_for(name: &str) -> Option<Vec<&'static str>> {
 
 fn content_regex_checks(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
     let kinds = match rule.param("content_regex_name").filter(|n| !n.is_empty()) {
-        Some(name) => Some(rules_for(name).ok_or_else(|| {
-            NotEvaluated(format!("unknown secret kind {name:?}"))
-        })?),
+        Some(name) => Some(
+            rules_for(name).ok_or_else(|| NotEvaluated(format!("unknown secret kind {name:?}")))?,
+        ),
         None => None,
     };
     let files = match rule.param("filename_regex").filter(|r| !r.is_empty()) {
@@ -67,7 +75,11 @@ fn content_regex_checks(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fire
         .facts
         .secrets
         .iter()
-        .filter(|s| kinds.as_ref().is_none_or(|k| k.contains(&s.finding.rule_id)))
+        .filter(|s| {
+            kinds
+                .as_ref()
+                .is_none_or(|k| k.contains(&s.finding.rule_id))
+        })
         .filter(|s| files.as_ref().is_none_or(|re| re.is_match(&s.path)))
         .collect();
     if rule.param("match_type") == Some("notfound") {

@@ -28,15 +28,31 @@ pub const GATE: Gate = Gate {
                 p("severity", false, SEVERITIES),
                 p("cvss_v3_base_score_comparison", false, super::COMPARISON),
                 p("cvss_v3_base_score", false, Kind::Float),
-                p("cvss_v3_exploitability_score_comparison", false, super::COMPARISON),
+                p(
+                    "cvss_v3_exploitability_score_comparison",
+                    false,
+                    super::COMPARISON,
+                ),
                 p("cvss_v3_exploitability_score", false, Kind::Float),
                 p("cvss_v3_impact_score_comparison", false, super::COMPARISON),
                 p("cvss_v3_impact_score", false, Kind::Float),
-                p("vendor_cvss_v3_base_score_comparison", false, super::COMPARISON),
+                p(
+                    "vendor_cvss_v3_base_score_comparison",
+                    false,
+                    super::COMPARISON,
+                ),
                 p("vendor_cvss_v3_base_score", false, Kind::Float),
-                p("vendor_cvss_v3_exploitability_score_comparison", false, super::COMPARISON),
+                p(
+                    "vendor_cvss_v3_exploitability_score_comparison",
+                    false,
+                    super::COMPARISON,
+                ),
                 p("vendor_cvss_v3_exploitability_score", false, Kind::Float),
-                p("vendor_cvss_v3_impact_score_comparison", false, super::COMPARISON),
+                p(
+                    "vendor_cvss_v3_impact_score_comparison",
+                    false,
+                    super::COMPARISON,
+                ),
                 p("vendor_cvss_v3_impact_score", false, Kind::Float),
                 p("fix_available", false, Kind::Bool),
                 p("vendor_only", false, Kind::Bool),
@@ -75,9 +91,15 @@ pub const GATE: Gate = Gate {
 
 /// Parameters whose data palisade does not have: a rule that sets one is not evaluated.
 const UNAVAILABLE: &[(&str, &str)] = &[
-    ("cvss_v3_exploitability_score", "CVSS v3 exploitability sub-scores"),
+    (
+        "cvss_v3_exploitability_score",
+        "CVSS v3 exploitability sub-scores",
+    ),
     ("cvss_v3_impact_score", "CVSS v3 impact sub-scores"),
-    ("vendor_cvss_v3_base_score", "vendor CVSS scores apart from the advisory's own"),
+    (
+        "vendor_cvss_v3_base_score",
+        "vendor CVSS scores apart from the advisory's own",
+    ),
     ("vendor_cvss_v3_exploitability_score", "vendor CVSS scores"),
     ("vendor_cvss_v3_impact_score", "vendor CVSS scores"),
     ("max_days_since_creation", "advisory publication dates"),
@@ -89,10 +111,14 @@ pub fn unavailable(rule: &Rule) -> Option<String> {
     UNAVAILABLE
         .iter()
         .find(|(name, _)| rule.param(name).is_some())
-        .map(|(name, what)| format!("parameter {name} needs {what}, which the advisory database does not record"))
+        .map(|(name, what)| {
+            format!("parameter {name} needs {what}, which the advisory database does not record")
+        })
 }
 
-fn findings<'a>(evidence: &Evidence<'a>) -> Result<&'a [palisade_vulndb::matcher::Finding], NotEvaluated> {
+fn findings<'a>(
+    evidence: &Evidence<'a>,
+) -> Result<&'a [palisade_vulndb::matcher::Finding], NotEvaluated> {
     evidence.vulnerabilities.ok_or_else(|| {
         NotEvaluated("vulnerabilities were not matched: the advisory database is empty".to_owned())
     })
@@ -106,12 +132,18 @@ fn package(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvalua
     let kind = rule.param("package_type").unwrap_or("all");
     let severity = rule
         .param("severity")
-        .map(|s| s.parse::<Severity>().map_err(|e| NotEvaluated(e.to_string())))
+        .map(|s| {
+            s.parse::<Severity>()
+                .map_err(|e| NotEvaluated(e.to_string()))
+        })
         .transpose()?;
     let severity_op = rule.param("severity_comparison").unwrap_or(">=");
     let score = rule
         .param("cvss_v3_base_score")
-        .map(|s| s.parse::<f64>().map_err(|_| NotEvaluated(format!("cvss_v3_base_score {s:?} is not a number"))))
+        .map(|s| {
+            s.parse::<f64>()
+                .map_err(|_| NotEvaluated(format!("cvss_v3_base_score {s:?} is not a number")))
+        })
         .transpose()?;
     let score_op = rule.param("cvss_v3_base_score_comparison").unwrap_or(">=");
     let fix = super::truthy(rule.param("fix_available"));
@@ -186,16 +218,23 @@ fn stale_feed_data(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, N
     Ok(if age > days {
         vec![Fired::new(
             "stale_feed_data",
-            format!("The vulnerability feed for this image distro is older than MAXAGE ({days}) days: built {age} days ago"),
+            format!(
+                "The vulnerability feed for this image distro is older than MAXAGE ({days}) days: built {age} days ago"
+            ),
         )]
     } else {
         Vec::new()
     })
 }
 
-fn vulnerability_data_unavailable(_: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluated> {
+fn vulnerability_data_unavailable(
+    _: &Rule,
+    evidence: &Evidence<'_>,
+) -> Result<Vec<Fired>, NotEvaluated> {
     Ok(if evidence.vulnerabilities.is_none() {
-        let distro = evidence.distro.map_or("unknown".to_owned(), |d| d.purl_qualifier());
+        let distro = evidence
+            .distro
+            .map_or("unknown".to_owned(), |d| d.purl_qualifier());
         vec![Fired::new(
             "vulnerability_data_unavailable",
             format!("Feed data unavailable, cannot perform CVE scan for distro: {distro}"),
@@ -211,13 +250,21 @@ fn blacklist(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEval
     Ok(findings
         .iter()
         .filter_map(|f| {
-            let hit = ids.iter().find(|id| f.id == **id || f.aliases.iter().any(|a| a == *id))?;
+            let hit = ids
+                .iter()
+                .find(|id| f.id == **id || f.aliases.iter().any(|a| a == *id))?;
             Some(
                 Fired::new(
                     format!("{hit}+{}", f.package.name),
-                    format!("Blacklisted vulnerabilities detected: [{hit}] in {} {}", f.package.name, f.package.version),
+                    format!(
+                        "Blacklisted vulnerabilities detected: [{hit}] in {} {}",
+                        f.package.name, f.package.version
+                    ),
                 )
-                .at(f.package.path.as_deref().unwrap_or(""), f.package.layer.clone()),
+                .at(
+                    f.package.path.as_deref().unwrap_or(""),
+                    f.package.layer.clone(),
+                ),
             )
         })
         .collect())

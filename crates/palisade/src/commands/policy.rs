@@ -64,7 +64,10 @@ impl PolicyArgs {
     }
 
     /// Evaluates the bundle on an inspected image.
-    #[allow(clippy::too_many_arguments, reason = "each is one piece of the scan's evidence")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one piece of the scan's evidence"
+    )]
     pub fn evaluate(
         &self,
         bundle: &Bundle,
@@ -211,7 +214,10 @@ pub fn load_bundle(path: &Path, strict: bool) -> anyhow::Result<Bundle> {
         .count();
     match loaded.bundle {
         Some(_) if strict && warnings > 0 => {
-            bail!("policy bundle {}: {warnings} warning(s), refused with --strict", path.display())
+            bail!(
+                "policy bundle {}: {warnings} warning(s), refused with --strict",
+                path.display()
+            )
         }
         Some(bundle) => Ok(bundle),
         None => bail!(
@@ -306,10 +312,7 @@ pub fn run(args: PolicyCommandArgs, _global: &GlobalOptions) -> anyhow::Result<O
                 for d in &loaded.diagnostics {
                     writeln!(out, "{d}")?;
                 }
-                let warnings = loaded
-                    .diagnostics
-                    .iter()
-                    .any(|d| d.level == Level::Warning);
+                let warnings = loaded.diagnostics.iter().any(|d| d.level == Level::Warning);
                 match &loaded.bundle {
                     Some(b) if !(strict && warnings) => {
                         if json {

@@ -89,8 +89,15 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
     let result = match_packages(&catalog.packages, catalog.distro.as_ref(), &db, &config)?;
     let database = db.info()?;
     let policy = bundle.as_ref().map(|b| {
-        args.policy
-            .evaluate(b, &reference, &image, &catalog, &result, &database, &inspected.facts)
+        args.policy.evaluate(
+            b,
+            &reference,
+            &image,
+            &catalog,
+            &result,
+            &database,
+            &inspected.facts,
+        )
     });
     let policy = match policy {
         Some(p) => Some(p?),
@@ -126,7 +133,9 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
         Format::Table => {
             let mut text = palisade_report::table(&report);
             if let (Some(framework), Some(verdict)) = (args.policy.compliance, &report.policy) {
-                text.push_str(&palisade_report::policy::compliance_table(verdict, framework));
+                text.push_str(&palisade_report::policy::compliance_table(
+                    verdict, framework,
+                ));
             }
             text
         }
