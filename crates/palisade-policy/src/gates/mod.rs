@@ -8,6 +8,7 @@
 mod always;
 mod dockerfile;
 mod files;
+mod image_config;
 mod licenses;
 mod metadata;
 mod packages;
@@ -210,6 +211,7 @@ pub const ALL: &[Gate] = &[
     always::GATE,
     dockerfile::GATE,
     files::GATE,
+    image_config::GATE,
     licenses::GATE,
     metadata::GATE,
     packages::GATE,
