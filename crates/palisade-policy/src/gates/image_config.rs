@@ -286,15 +286,17 @@ mod tests {
 
     #[test]
     fn history_risks() {
-        let mut config = palisade_image::ImageConfig::default();
-        config.history = history(&[
-            "/bin/sh -c #(nop) ADD https://example.com/tool.tgz /opt/",
-            "/bin/sh -c #(nop) ADD file:abc in /",
-            "/bin/sh -c curl -fsSL https://get.example.com | sh",
-            "/bin/sh -c wget -qO- https://x | sudo bash -s",
-            "/bin/sh -c curl -o /tmp/x https://x && sha256sum -c x.sha",
-            "/bin/sh -c #(nop)  VOLUME [/data]",
-        ]);
+        let mut config = palisade_image::ImageConfig {
+            history: history(&[
+                "/bin/sh -c #(nop) ADD https://example.com/tool.tgz /opt/",
+                "/bin/sh -c #(nop) ADD file:abc in /",
+                "/bin/sh -c curl -fsSL https://get.example.com | sh",
+                "/bin/sh -c wget -qO- https://x | sudo bash -s",
+                "/bin/sh -c curl -o /tmp/x https://x && sha256sum -c x.sha",
+                "/bin/sh -c #(nop)  VOLUME [/data]",
+            ]),
+            ..Default::default()
+        };
         config.config.entrypoint = Some(vec!["sudo".into(), "-E".into(), "/app".into()]);
         assert_eq!(fired("add_from_url", &config).len(), 1);
         assert_eq!(fired("pipe_to_shell", &config).len(), 2);
