@@ -47,7 +47,7 @@ pub use error::ImageError;
 pub use layer::LayerSpec;
 pub use limits::Limits;
 pub use oci::{ImageConfig, Platform};
-pub use registry::Credentials;
+pub use registry::{Credentials, Repository, StoredManifest};
 pub use walk::{
     AsRead, Both, FileEntry, FileVisitor, NoProgress, Node, NodeKind, Progress, SeekRead, Visited,
     Walk,

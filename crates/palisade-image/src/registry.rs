@@ -163,22 +163,60 @@ impl Client {
         }
     }
 
-    /// GETs a URL under the repository, authenticating when challenged.
+    /// GETs a URL under the repository, authenticating when challenged; anything but 2xx is
+    /// an error.
     fn get(
         &self,
         path: &str,
         accept: &str,
     ) -> Result<ureq::http::Response<ureq::Body>, ImageError> {
         let url = format!("{}/{path}", self.base);
+        let response = self.send("GET", &url, Some(accept), None, None)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(self.status_error("GET", &url, status));
+        }
+        Ok(response)
+    }
+
+    fn status_error(&self, method: &str, url: &str, status: u16) -> ImageError {
+        let hint = match status {
+            401 | 403 => " (access denied: check the credentials)",
+            404 => " (not found)",
+            _ => "",
+        };
+        self.error(format!("{method} {url}: HTTP {status}{hint}"), None)
+    }
+
+    /// Sends one request to `url`, authenticating when challenged, and returns the response
+    /// whatever its status (but 401 after authenticating).
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ImageError> {
         for attempt in 0..2 {
-            let mut request = self.agent.get(&url).header("Accept", accept);
+            let mut request = ureq::http::Request::builder().method(method).uri(url);
+            if let Some(accept) = accept {
+                request = request.header("Accept", accept);
+            }
+            if let Some(content_type) = content_type {
+                request = request.header("Content-Type", content_type);
+            }
             let auth = self.auth.lock().ok().and_then(|a| a.clone());
             if let Some(auth) = &auth {
                 request = request.header("Authorization", auth);
             }
-            let response = request
-                .call()
-                .map_err(|e| self.error(format!("GET {url}"), Some(e)))?;
+            let request = request
+                .body(body.unwrap_or_default())
+                .map_err(|e| self.error(format!("{method} {url}: {e}"), None))?;
+            let response = self
+                .agent
+                .run(request)
+                .map_err(|e| self.error(format!("{method} {url}"), Some(e)))?;
             let status = response.status().as_u16();
             if status == 401 && attempt == 0 {
                 let challenge = response
@@ -187,7 +225,7 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_challenge)
                     .ok_or_else(|| {
-                        self.error(format!("GET {url}: 401 without a usable challenge"), None)
+                        self.error(format!("{method} {url}: 401 without a usable challenge"), None)
                     })?;
                 let header = self.authenticate(challenge)?;
                 if let Ok(mut slot) = self.auth.lock() {
@@ -195,18 +233,13 @@ impl Client {
                 }
                 continue;
             }
-            if !(200..300).contains(&status) {
-                let hint = match status {
-                    401 | 403 => " (access denied: check the credentials)",
-                    404 => " (not found)",
-                    _ => "",
-                };
-                return Err(self.error(format!("GET {url}: HTTP {status}{hint}"), None));
+            if status == 401 {
+                break;
             }
             return Ok(response);
         }
         Err(self.error(
-            format!("GET {url}: still unauthorized after authenticating"),
+            format!("{method} {url}: still unauthorized after authenticating"),
             None,
         ))
     }
@@ -347,6 +380,201 @@ pub fn open(r: &RegistryRef, options: &OpenOptions) -> Result<Image, ImageError>
         return Ok(image);
     }
     Err(client.error("image indexes nested too deeply".into(), None))
+}
+
+/// A manifest as stored: its bytes, media type and digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredManifest {
+    pub bytes: Vec<u8>,
+    pub media_type: String,
+    pub digest: Digest,
+}
+
+/// One repository of a registry, to read and write manifests and blobs: what signing needs
+/// beside the image (signature manifests under tags, OCI 1.1 referrers).
+#[derive(Debug)]
+pub struct Repository {
+    client: Client,
+    limit: u64,
+}
+
+impl Repository {
+    /// Connects to the repository of `r` (no request is made yet). Every request is bounded
+    /// by `timeout`.
+    pub fn connect(r: &RegistryRef, credentials: Option<Credentials>, timeout: Duration) -> Repository {
+        let options = OpenOptions {
+            credentials,
+            ..OpenOptions::default()
+        };
+        let mut client = Client::new(r, &options);
+        client.agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .user_agent(concat!("palisade/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Repository {
+            client,
+            limit: options.limits.max_json_bytes,
+        }
+    }
+
+    /// The registry reference as given, for messages.
+    pub fn name(&self) -> &str {
+        &self.client.name
+    }
+
+    /// The manifest at a tag or digest, or `None` when there is none. A digest reference is
+    /// checked against the bytes.
+    pub fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError> {
+        let url = format!("{}/manifests/{reference}", self.client.base);
+        let accept = format!(
+            "{MANIFEST_ACCEPT}, application/vnd.oci.artifact.manifest.v1+json"
+        );
+        let response = self.client.send("GET", &url, Some(&accept), None, None)?;
+        let status = response.status().as_u16();
+        if status == 404 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&status) {
+            return Err(self.client.status_error("GET", &url, status));
+        }
+        let media_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response
+            .into_body()
+            .into_with_config()
+            .limit(self.limit)
+            .read_to_vec()
+            .map_err(|e| self.client.error(format!("reading manifest {reference}"), Some(e)))?;
+        let digest = sha256(&bytes);
+        if let Ok(expected) = reference.parse::<Digest>() {
+            if expected != digest {
+                return Err(ImageError::DigestMismatch {
+                    image: self.client.name.clone(),
+                    expected,
+                    actual: digest,
+                });
+            }
+        }
+        let media_type = if media_type.is_empty() {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v.get("mediaType")?.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        } else {
+            media_type
+        };
+        Ok(Some(StoredManifest {
+            bytes,
+            media_type,
+            digest,
+        }))
+    }
+
+    /// Stores a manifest under a tag (or its digest) and returns its digest.
+    pub fn put_manifest(&self, reference: &str, bytes: &[u8], media_type: &str) -> Result<Digest, ImageError> {
+        let url = format!("{}/manifests/{reference}", self.client.base);
+        let response = self.client.send("PUT", &url, None, Some(media_type), Some(bytes))?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body = response.into_body().read_to_string().unwrap_or_default();
+            return Err(self.client.error(
+                format!("PUT {url}: HTTP {status}: {}", body.chars().take(300).collect::<String>()),
+                None,
+            ));
+        }
+        Ok(sha256(bytes))
+    }
+
+    /// A blob's bytes, at most `limit` of them, checked against its digest.
+    pub fn blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let response = self.client.get(&format!("blobs/{digest}"), "*/*")?;
+        let bytes = response
+            .into_body()
+            .into_with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| self.client.error(format!("reading blob {digest}"), Some(e)))?;
+        let actual = sha256(&bytes);
+        if &actual != digest {
+            return Err(ImageError::DigestMismatch {
+                image: self.client.name.clone(),
+                expected: digest.clone(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Uploads a blob (unless the registry has it) and returns its digest.
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<Digest, ImageError> {
+        let digest = sha256(bytes);
+        let head = format!("{}/blobs/{digest}", self.client.base);
+        let response = self.client.send("HEAD", &head, None, None, None)?;
+        if response.status().is_success() {
+            return Ok(digest);
+        }
+        let start = format!("{}/blobs/uploads/", self.client.base);
+        let response = self.client.send("POST", &start, None, None, Some(&[]))?;
+        let status = response.status().as_u16();
+        if status != 202 {
+            return Err(self.client.status_error("POST", &start, status));
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| self.client.error(format!("POST {start}: no upload location"), None))?
+            .to_owned();
+        let location = if location.starts_with("http://") || location.starts_with("https://") {
+            location
+        } else {
+            let origin_end = self.client.base.find("/v2/").unwrap_or(self.client.base.len());
+            format!("{}{location}", &self.client.base[..origin_end])
+        };
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{sep}digest={}", percent(&digest.to_string()));
+        let response = self.client.send("PUT", &put, None, Some("application/octet-stream"), Some(bytes))?;
+        let status = response.status().as_u16();
+        if status != 201 && !(200..300).contains(&status) {
+            return Err(self.client.status_error("PUT", &location, status));
+        }
+        Ok(digest)
+    }
+
+    /// The referrers of a manifest (an OCI image index), or `None` when the registry has no
+    /// referrers API.
+    pub fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
+        let url = format!("{}/referrers/{digest}", self.client.base);
+        let response = self.client.send("GET", &url, Some("application/vnd.oci.image.index.v1+json"), None, None)?;
+        let status = response.status().as_u16();
+        if status == 404 || status == 405 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&status) {
+            return Err(self.client.status_error("GET", &url, status));
+        }
+        let is_index = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/vnd.oci.image.index.v1+json"));
+        if !is_index {
+            return Ok(None);
+        }
+        let bytes = response
+            .into_body()
+            .into_with_config()
+            .limit(self.limit)
+            .read_to_vec()
+            .map_err(|e| self.client.error(format!("reading referrers of {digest}"), Some(e)))?;
+        Ok(Some(bytes))
+    }
 }
 
 #[cfg(test)]
