@@ -1,0 +1,2 @@
+//! Signing images and verdicts the way cosign does.
+pub mod keys;
