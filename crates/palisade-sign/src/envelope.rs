@@ -45,7 +45,11 @@ pub fn predicate_type(short: &str) -> String {
 }
 
 /// The simple-signing payload for an image digest.
-pub fn simple_signing(docker_reference: &str, digest: &str, annotations: &BTreeMap<String, String>) -> Vec<u8> {
+pub fn simple_signing(
+    docker_reference: &str,
+    digest: &str,
+    annotations: &BTreeMap<String, String>,
+) -> Vec<u8> {
     let optional = if annotations.is_empty() {
         Value::Null
     } else {
@@ -92,7 +96,12 @@ pub struct ImageField {
 
 /// DSSE's pre-authentication encoding: what the signature covers.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), payload.len()).into_bytes();
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
     out.extend_from_slice(payload);
     out
 }
@@ -178,9 +187,11 @@ impl Statement {
     /// Whether one of the subjects is the image `digest` (`sha256:…`).
     pub fn covers(&self, digest: &str) -> bool {
         let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-        self.subject
-            .iter()
-            .any(|s| s.digest.get("sha256").is_some_and(|d| d.eq_ignore_ascii_case(hex)))
+        self.subject.iter().any(|s| {
+            s.digest
+                .get("sha256")
+                .is_some_and(|d| d.eq_ignore_ascii_case(hex))
+        })
     }
 }
 
@@ -201,7 +212,11 @@ pub fn bundle(envelope: &Envelope, key: &PublicKey) -> Vec<u8> {
 /// The DSSE envelope of a bundle, when it has one.
 pub fn bundle_envelope(bytes: &[u8]) -> Option<Envelope> {
     let doc: Value = serde_json::from_slice(bytes).ok()?;
-    if !doc.get("mediaType")?.as_str()?.starts_with("application/vnd.dev.sigstore.bundle") {
+    if !doc
+        .get("mediaType")?
+        .as_str()?
+        .starts_with("application/vnd.dev.sigstore.bundle")
+    {
         return None;
     }
     serde_json::from_value(doc.get("dsseEnvelope")?.clone()).ok()

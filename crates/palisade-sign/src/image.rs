@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::envelope::{
-    self, BUNDLE_MEDIA, DSSE_MEDIA, Envelope, INTOTO_PAYLOAD_TYPE, SIGNATURE_ANNOTATION,
-    SIGN_PREDICATE, SIMPLE_SIGNING_MEDIA, SIMPLE_SIGNING_TYPE, SimpleSigning, Statement,
+    self, BUNDLE_MEDIA, DSSE_MEDIA, Envelope, INTOTO_PAYLOAD_TYPE, SIGN_PREDICATE,
+    SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA, SIMPLE_SIGNING_TYPE, SimpleSigning, Statement,
 };
 use crate::keys::{PrivateKey, PublicKey};
 use crate::store;
@@ -57,10 +57,12 @@ pub fn resolve(repo: &Repository, image: &RegistryRef) -> Result<Resolved, SignE
         Reference::Tag(t) => t.clone(),
         Reference::Digest(d) => d.to_string(),
     };
-    let manifest = repo.manifest(&reference)?.ok_or_else(|| SignError::NoImage {
-        image: image.to_string(),
-        reference: reference.clone(),
-    })?;
+    let manifest = repo
+        .manifest(&reference)?
+        .ok_or_else(|| SignError::NoImage {
+            image: image.to_string(),
+            reference: reference.clone(),
+        })?;
     Ok(Resolved {
         digest: manifest.digest,
         media_type: if manifest.media_type.is_empty() {
@@ -98,7 +100,12 @@ pub fn sign_image(
     let target = resolve(&repo, image)?;
     let digest = target.digest.to_string();
     if bundle {
-        let statement = envelope::statement(&repository_name(image), &digest, SIGN_PREDICATE, &json!({"annotations": annotations}));
+        let statement = envelope::statement(
+            &repository_name(image),
+            &digest,
+            SIGN_PREDICATE,
+            &json!({"annotations": annotations}),
+        );
         let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, &statement);
         let bytes = envelope::bundle(&env, &key.public());
         let stored = store::attach_referrer(
@@ -118,7 +125,13 @@ pub fn sign_image(
     let payload = envelope::simple_signing(&repository_name(image), &digest, annotations);
     let signature = B64.encode(key.sign(&payload));
     let tag = store::tag_for(&target.digest, "sig");
-    store::append_layer(&repo, &tag, SIMPLE_SIGNING_MEDIA, &payload, json!({SIGNATURE_ANNOTATION: signature}))?;
+    store::append_layer(
+        &repo,
+        &tag,
+        SIMPLE_SIGNING_MEDIA,
+        &payload,
+        json!({SIGNATURE_ANNOTATION: signature}),
+    )?;
     Ok(Signed {
         digest,
         stored_as: tag,
@@ -138,7 +151,8 @@ pub fn attest_image(
     let repo = Repository::connect(image, access.credentials.clone(), access.timeout);
     let target = resolve(&repo, image)?;
     let digest = target.digest.to_string();
-    let statement = envelope::statement(&repository_name(image), &digest, predicate_type, predicate);
+    let statement =
+        envelope::statement(&repository_name(image), &digest, predicate_type, predicate);
     let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, &statement);
     if bundle {
         let bytes = envelope::bundle(&env, &key.public());
@@ -158,7 +172,13 @@ pub fn attest_image(
     }
     let tag = store::tag_for(&target.digest, "att");
     let bytes = serde_json::to_vec(&env).unwrap_or_default();
-    store::append_layer(&repo, &tag, DSSE_MEDIA, &bytes, json!({"predicateType": predicate_type}))?;
+    store::append_layer(
+        &repo,
+        &tag,
+        DSSE_MEDIA,
+        &bytes,
+        json!({"predicateType": predicate_type}),
+    )?;
     Ok(Signed {
         digest,
         stored_as: tag,
@@ -219,13 +239,19 @@ pub struct AttestationVerification {
 /// Verification could not be carried out (registry unreachable, timeout, no such image).
 pub type VerifyError = SignError;
 
-fn verifying_key<'k>(keys: &'k [PublicKey], check: impl Fn(&PublicKey) -> bool) -> Option<(usize, &'k PublicKey)> {
+fn verifying_key<'k>(
+    keys: &'k [PublicKey],
+    check: impl Fn(&PublicKey) -> bool,
+) -> Option<(usize, &'k PublicKey)> {
     keys.iter().enumerate().find(|(_, k)| check(k))
 }
 
 /// Finds the image's signatures (`.sig` tag and bundle referrers) and checks each against the
 /// keys and the image's current digest.
-pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<ImageVerification, VerifyError> {
+pub fn verify_image(
+    image: &RegistryRef,
+    options: &VerifyOptions,
+) -> Result<ImageVerification, VerifyError> {
     let repo = Repository::connect(image, options.credentials.clone(), options.timeout);
     let target = resolve(&repo, image)?;
     let digest = target.digest.to_string();
@@ -244,8 +270,11 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
             problems.push("a .sig layer without a readable signature annotation".into());
             continue;
         };
-        let Some((index, key)) = verifying_key(&options.keys, |k| k.verify(&layer.bytes, &sig)) else {
-            problems.push("a .sig signature made by none of the given keys (or over other bytes)".into());
+        let Some((index, key)) = verifying_key(&options.keys, |k| k.verify(&layer.bytes, &sig))
+        else {
+            problems.push(
+                "a .sig signature made by none of the given keys (or over other bytes)".into(),
+            );
             continue;
         };
         let Ok(payload) = serde_json::from_slice::<SimpleSigning>(&layer.bytes) else {
@@ -253,7 +282,10 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
             continue;
         };
         if payload.critical.kind != SIMPLE_SIGNING_TYPE {
-            problems.push(format!("a signed payload of type {:?}", payload.critical.kind));
+            problems.push(format!(
+                "a signed payload of type {:?}",
+                payload.critical.kind
+            ));
             continue;
         }
         if payload.critical.image.docker_manifest_digest != digest {
@@ -265,7 +297,9 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
         }
         let optional = payload.optional.unwrap_or_default();
         if let Some(missing) = missing_annotation(&options.annotations, &optional) {
-            problems.push(format!("a valid signature without the required annotation {missing}"));
+            problems.push(format!(
+                "a valid signature without the required annotation {missing}"
+            ));
             continue;
         }
         signatures.push(VerifiedSignature {
@@ -290,13 +324,17 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
         else {
             continue; // attestations of other keys or types are not this check's business
         };
-        let Ok(statement) = serde_json::from_slice::<Statement>(&payload) else { continue };
+        let Ok(statement) = serde_json::from_slice::<Statement>(&payload) else {
+            continue;
+        };
         if statement.predicate_type != SIGN_PREDICATE {
             continue;
         }
         seen += 1;
         if !statement.covers(&digest) {
-            problems.push(format!("a valid bundle signature whose subject is not {digest}"));
+            problems.push(format!(
+                "a valid bundle signature whose subject is not {digest}"
+            ));
             continue;
         }
         let optional: BTreeMap<String, Value> = statement
@@ -305,14 +343,20 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
             .and_then(|a| serde_json::from_value(a.clone()).ok())
             .unwrap_or_default();
         if let Some(missing) = missing_annotation(&options.annotations, &optional) {
-            problems.push(format!("a valid bundle signature without the required annotation {missing}"));
+            problems.push(format!(
+                "a valid bundle signature without the required annotation {missing}"
+            ));
             continue;
         }
         signatures.push(VerifiedSignature {
             key_index: index,
             key_fingerprint: key.fingerprint(),
             kind: "bundle",
-            docker_reference: statement.subject.first().map(|s| s.name.clone()).unwrap_or_default(),
+            docker_reference: statement
+                .subject
+                .first()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             annotations: optional,
         });
     }
@@ -329,9 +373,14 @@ pub fn verify_image(image: &RegistryRef, options: &VerifyOptions) -> Result<Imag
     })
 }
 
-fn missing_annotation(required: &BTreeMap<String, String>, present: &BTreeMap<String, Value>) -> Option<String> {
+fn missing_annotation(
+    required: &BTreeMap<String, String>,
+    present: &BTreeMap<String, Value>,
+) -> Option<String> {
     required.iter().find_map(|(k, v)| {
-        let ok = present.get(k).is_some_and(|p| p.as_str() == Some(v.as_str()));
+        let ok = present
+            .get(k)
+            .is_some_and(|p| p.as_str() == Some(v.as_str()));
         (!ok).then(|| format!("{k}={v}"))
     })
 }
@@ -379,7 +428,9 @@ pub fn verify_attestations(
                 .is_some_and(|s| s.predicate_type == predicate_type);
             if claims {
                 of_type += 1;
-                problems.push(format!("a {predicate_type} attestation signed by none of the given keys (or tampered)"));
+                problems.push(format!(
+                    "a {predicate_type} attestation signed by none of the given keys (or tampered)"
+                ));
             }
             continue;
         };
@@ -392,7 +443,10 @@ pub fn verify_attestations(
         }
         of_type += 1;
         if statement.kind != envelope::STATEMENT_V1 && statement.kind != envelope::STATEMENT_V01 {
-            problems.push(format!("an attestation of statement type {:?}", statement.kind));
+            problems.push(format!(
+                "an attestation of statement type {:?}",
+                statement.kind
+            ));
             continue;
         }
         if !statement.covers(&digest) {
@@ -408,7 +462,9 @@ pub fn verify_attestations(
         });
     }
     if of_type == 0 {
-        problems.push(format!("no {predicate_type} attestation found for {digest}"));
+        problems.push(format!(
+            "no {predicate_type} attestation found for {digest}"
+        ));
     }
     Ok(AttestationVerification {
         image: image.to_string(),

@@ -7,11 +7,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
+use crypto_secretbox::aead::{Aead, KeyInit};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -32,7 +34,9 @@ const MAX_SCRYPT_LOG_N: u8 = 20;
 pub enum KeyError {
     #[error("{file}: not a PEM file (expected a BEGIN line)")]
     NotPem { file: String },
-    #[error("{file}: PEM type {found:?} is not a key palisade reads (encrypted cosign/sigstore keys, PKCS#8 PRIVATE KEY, PUBLIC KEY)")]
+    #[error(
+        "{file}: PEM type {found:?} is not a key palisade reads (encrypted cosign/sigstore keys, PKCS#8 PRIVATE KEY, PUBLIC KEY)"
+    )]
     UnknownPem { file: String, found: String },
     #[error("{file}: malformed encrypted key: {reason}")]
     Malformed { file: String, reason: String },
@@ -168,10 +172,11 @@ impl PrivateKey {
                 Ok(PrivateKey { key })
             }
             "EC PRIVATE KEY" => {
-                let secret = p256::SecretKey::from_sec1_der(&body).map_err(|e| KeyError::NotP256 {
-                    file: file.to_owned(),
-                    reason: e.to_string(),
-                })?;
+                let secret =
+                    p256::SecretKey::from_sec1_der(&body).map_err(|e| KeyError::NotP256 {
+                        file: file.to_owned(),
+                        reason: e.to_string(),
+                    })?;
                 Ok(PrivateKey {
                     key: SigningKey::from(secret),
                 })
@@ -193,24 +198,37 @@ impl PrivateKey {
             file: file.to_owned(),
             reason: reason.to_owned(),
         };
-        let doc: Encrypted =
-            serde_json::from_slice(body).map_err(|e| malformed(&format!("not cosign's JSON: {e}")))?;
+        let doc: Encrypted = serde_json::from_slice(body)
+            .map_err(|e| malformed(&format!("not cosign's JSON: {e}")))?;
         if doc.kdf.name != "scrypt" {
-            return Err(malformed(&format!("key derivation {:?} (expected scrypt)", doc.kdf.name)));
+            return Err(malformed(&format!(
+                "key derivation {:?} (expected scrypt)",
+                doc.kdf.name
+            )));
         }
         if doc.cipher.name != "nacl/secretbox" {
-            return Err(malformed(&format!("cipher {:?} (expected nacl/secretbox)", doc.cipher.name)));
+            return Err(malformed(&format!(
+                "cipher {:?} (expected nacl/secretbox)",
+                doc.cipher.name
+            )));
         }
         let n = doc.kdf.params.N;
         if !n.is_power_of_two() || n < 2 {
             return Err(malformed("scrypt N is not a power of two"));
         }
-        let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| malformed("scrypt N too large"))?;
+        let log_n =
+            u8::try_from(n.trailing_zeros()).map_err(|_| malformed("scrypt N too large"))?;
         if log_n > MAX_SCRYPT_LOG_N || doc.kdf.params.r > 32 || doc.kdf.params.p > 16 {
-            return Err(malformed("scrypt parameters beyond what palisade accepts (N <= 2^20, r <= 32, p <= 16)"));
+            return Err(malformed(
+                "scrypt parameters beyond what palisade accepts (N <= 2^20, r <= 32, p <= 16)",
+            ));
         }
-        let salt = B64.decode(&doc.kdf.salt).map_err(|_| malformed("salt is not base64"))?;
-        let nonce = B64.decode(&doc.cipher.nonce).map_err(|_| malformed("nonce is not base64"))?;
+        let salt = B64
+            .decode(&doc.kdf.salt)
+            .map_err(|_| malformed("salt is not base64"))?;
+        let nonce = B64
+            .decode(&doc.cipher.nonce)
+            .map_err(|_| malformed("nonce is not base64"))?;
         if nonce.len() != 24 {
             return Err(malformed("nonce is not 24 bytes"));
         }
@@ -271,8 +289,15 @@ impl PrivateKey {
     }
 }
 
-fn derive(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32) -> Result<Zeroizing<Vec<u8>>, String> {
-    let params = scrypt::Params::new(log_n, r, p, 32).map_err(|e| format!("scrypt parameters: {e}"))?;
+fn derive(
+    password: &[u8],
+    salt: &[u8],
+    log_n: u8,
+    r: u32,
+    p: u32,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let params =
+        scrypt::Params::new(log_n, r, p, 32).map_err(|e| format!("scrypt parameters: {e}"))?;
     let mut out = Zeroizing::new(vec![0u8; 32]);
     scrypt::scrypt(password, salt, &params, &mut out).map_err(|e| format!("scrypt: {e}"))?;
     Ok(out)
@@ -296,10 +321,12 @@ fn pem_block(file: &str, pem: &str) -> Result<(String, Zeroizing<Vec<u8>>), KeyE
             .filter(|c| !c.is_whitespace())
             .collect(),
     );
-    let body = B64.decode(b64.as_bytes()).map_err(|_| KeyError::Malformed {
-        file: file.to_owned(),
-        reason: "the PEM body is not base64".into(),
-    })?;
+    let body = B64
+        .decode(b64.as_bytes())
+        .map_err(|_| KeyError::Malformed {
+            file: file.to_owned(),
+            reason: "the PEM body is not base64".into(),
+        })?;
     Ok((label, Zeroizing::new(body)))
 }
 
@@ -345,11 +372,24 @@ mod tests {
             );
             pem_encode(SIGSTORE_PEM, json.as_bytes())
         };
-        assert!(matches!(PrivateKey::from_pem("k", &doc(1 << 30), b""), Err(KeyError::Malformed { .. })));
-        assert!(matches!(PrivateKey::from_pem("k", &doc(1000), b""), Err(KeyError::Malformed { .. })));
-        assert!(matches!(PrivateKey::from_pem("k", "garbage", b""), Err(KeyError::NotPem { .. })));
         assert!(matches!(
-            PrivateKey::from_pem("k", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", b""),
+            PrivateKey::from_pem("k", &doc(1 << 30), b""),
+            Err(KeyError::Malformed { .. })
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem("k", &doc(1000), b""),
+            Err(KeyError::Malformed { .. })
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem("k", "garbage", b""),
+            Err(KeyError::NotPem { .. })
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem(
+                "k",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                b""
+            ),
             Err(KeyError::UnknownPem { .. })
         ));
     }

@@ -33,5 +33,8 @@ pub use keys::{KeyError, PrivateKey, PublicKey};
 /// The sha256 digest of some bytes.
 pub fn sha256(bytes: &[u8]) -> palisade_core::Digest {
     use sha2::Digest as _;
-    palisade_core::Digest::from_bytes(palisade_core::Algorithm::Sha256, &sha2::Sha256::digest(bytes))
+    palisade_core::Digest::from_bytes(
+        palisade_core::Algorithm::Sha256,
+        &sha2::Sha256::digest(bytes),
+    )
 }

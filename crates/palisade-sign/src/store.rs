@@ -54,9 +54,10 @@ pub fn append_layer(
         None => Vec::new(),
     };
     let digest = repo.put_blob(bytes)?;
-    let already = layers
-        .iter()
-        .any(|l| l.get("digest").and_then(Value::as_str) == Some(&digest.to_string()) && l.get("annotations") == Some(&annotations));
+    let already = layers.iter().any(|l| {
+        l.get("digest").and_then(Value::as_str) == Some(&digest.to_string())
+            && l.get("annotations") == Some(&annotations)
+    });
     if !already {
         layers.push(json!({
             "mediaType": media_type,
@@ -65,7 +66,10 @@ pub fn append_layer(
             "annotations": annotations,
         }));
     }
-    let diff_ids: Vec<Value> = layers.iter().filter_map(|l| l.get("digest").cloned()).collect();
+    let diff_ids: Vec<Value> = layers
+        .iter()
+        .filter_map(|l| l.get("digest").cloned())
+        .collect();
     let config = serde_json::to_vec(&json!({
         "architecture": "",
         "created": "0001-01-01T00:00:00Z",
@@ -87,7 +91,11 @@ pub fn append_layer(
 }
 
 /// The layers of the classic manifest under `tag` (none when there is no such tag).
-pub fn layers(repo: &Repository, tag: &str, problems: &mut Vec<String>) -> Result<Vec<StoredLayer>, ImageError> {
+pub fn layers(
+    repo: &Repository,
+    tag: &str,
+    problems: &mut Vec<String>,
+) -> Result<Vec<StoredLayer>, ImageError> {
     let Some(manifest) = repo.manifest(tag)? else {
         return Ok(Vec::new());
     };
@@ -96,19 +104,39 @@ pub fn layers(repo: &Repository, tag: &str, problems: &mut Vec<String>) -> Resul
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for layer in doc.get("layers").and_then(Value::as_array).into_iter().flatten().take(MAX_ENTRIES) {
-        let Some(digest) = layer.get("digest").and_then(Value::as_str).and_then(|d| d.parse::<Digest>().ok()) else {
+    for layer in doc
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(MAX_ENTRIES)
+    {
+        let Some(digest) = layer
+            .get("digest")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<Digest>().ok())
+        else {
             problems.push(format!("{tag}: a layer without a valid digest"));
             continue;
         };
         match repo.blob(&digest, MAX_LAYER_BYTES) {
             Ok(bytes) => out.push(StoredLayer {
-                media_type: layer.get("mediaType").and_then(Value::as_str).unwrap_or("").to_owned(),
+                media_type: layer
+                    .get("mediaType")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
                 bytes,
-                annotations: layer.get("annotations").and_then(Value::as_object).cloned().unwrap_or_default(),
+                annotations: layer
+                    .get("annotations")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
             }),
             Err(ImageError::DigestMismatch { .. }) => {
-                problems.push(format!("{tag}: layer {digest} does not match its digest (tampered)"));
+                problems.push(format!(
+                    "{tag}: layer {digest} does not match its digest (tampered)"
+                ));
             }
             Err(e) => problems.push(format!("{tag}: layer {digest}: {e}")),
         }
@@ -191,26 +219,42 @@ pub fn referrers(
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for m in doc.get("manifests").and_then(Value::as_array).into_iter().flatten().take(MAX_ENTRIES) {
+    for m in doc
+        .get("manifests")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(MAX_ENTRIES)
+    {
         if m.get("artifactType").and_then(Value::as_str) != Some(artifact_type) {
             continue;
         }
-        let Some(digest) = m.get("digest").and_then(Value::as_str) else { continue };
+        let Some(digest) = m.get("digest").and_then(Value::as_str) else {
+            continue;
+        };
         let Some(manifest) = repo.manifest(digest)? else {
             problems.push(format!("referrer {digest} is listed but missing"));
             continue;
         };
-        let Ok(mdoc) = serde_json::from_slice::<Value>(&manifest.bytes) else { continue };
+        let Ok(mdoc) = serde_json::from_slice::<Value>(&manifest.bytes) else {
+            continue;
+        };
         if mdoc.pointer("/subject/digest").and_then(Value::as_str) != Some(&subject.to_string()) {
             problems.push(format!("referrer {digest} names another subject"));
             continue;
         }
-        let Some(layer) = mdoc.pointer("/layers/0/digest").and_then(Value::as_str).and_then(|d| d.parse::<Digest>().ok()) else {
+        let Some(layer) = mdoc
+            .pointer("/layers/0/digest")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<Digest>().ok())
+        else {
             continue;
         };
         match repo.blob(&layer, MAX_LAYER_BYTES) {
             Ok(bytes) => out.push(bytes),
-            Err(ImageError::DigestMismatch { .. }) => problems.push(format!("referrer {digest}: its bundle does not match its digest (tampered)")),
+            Err(ImageError::DigestMismatch { .. }) => problems.push(format!(
+                "referrer {digest}: its bundle does not match its digest (tampered)"
+            )),
             Err(e) => problems.push(format!("referrer {digest}: {e}")),
         }
     }

@@ -17,17 +17,28 @@ fn shared(name: &str) -> String {
 
 #[test]
 fn cosign_keys_decrypt_with_their_passwords() {
-    let plain = PrivateKey::from_pem("ecdsa_private.key", &shared("ecdsa_private.key"), b"").unwrap();
-    let encrypted =
-        PrivateKey::from_pem("ecdsa_encrypted_private.key", &shared("ecdsa_encrypted_private.key"), b"123")
-            .unwrap();
+    let plain =
+        PrivateKey::from_pem("ecdsa_private.key", &shared("ecdsa_private.key"), b"").unwrap();
+    let encrypted = PrivateKey::from_pem(
+        "ecdsa_encrypted_private.key",
+        &shared("ecdsa_encrypted_private.key"),
+        b"123",
+    )
+    .unwrap();
     // Two different keys, each usable once read.
     assert_ne!(encrypted.public(), plain.public());
     for key in [&plain, &encrypted] {
         let sig = key.sign(b"palisade");
         assert!(key.public().verify(b"palisade", &sig));
     }
-    assert!(PrivateKey::from_pem("ecdsa_encrypted_private.key", &shared("ecdsa_encrypted_private.key"), b"124").is_err());
+    assert!(
+        PrivateKey::from_pem(
+            "ecdsa_encrypted_private.key",
+            &shared("ecdsa_encrypted_private.key"),
+            b"124"
+        )
+        .is_err()
+    );
 
     let empty = PrivateKey::from_pem(
         "cosign_generated_encrypted_empty_private.key",
@@ -57,4 +68,3 @@ fn cosign_signature_of_the_simple_signing_payload_verifies() {
     bad[last] ^= 1;
     assert!(!key.verify(payload, &bad));
 }
-

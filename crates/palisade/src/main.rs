@@ -58,6 +58,20 @@ enum Command {
     Scan(commands::scan::ScanArgs),
     /// Policy bundles: check, convert, list gates, sync from git.
     Policy(commands::policy::PolicyCommandArgs),
+    /// Signing keys as cosign keeps them: generate, public.
+    Key(commands::sign::KeyArgs),
+    /// Sign an image's digest (cosign-compatible .sig tag, or a Sigstore bundle referrer).
+    Sign(commands::sign::SignArgs),
+    /// Verify an image's signatures against public keys; exit 0 only if one covers its digest.
+    Verify(commands::sign::VerifyArgs),
+    /// Attest a predicate (a verdict, an SBOM, a vulnerability report) about an image.
+    Attest(commands::sign::AttestArgs),
+    /// Verify an image's attestations of a type, with conditions on the predicate.
+    VerifyAttestation(commands::sign::VerifyAttestationArgs),
+    /// Sign a file (base64 DER signature, as cosign sign-blob).
+    SignBlob(commands::sign::SignBlobArgs),
+    /// Verify a file's signature (as cosign verify-blob --key).
+    VerifyBlob(commands::sign::VerifyBlobArgs),
 }
 
 /// What a command concluded, mapped to the process exit status.
@@ -98,6 +112,13 @@ fn main() -> ExitCode {
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),
         Command::Policy(args) => commands::policy::run(args, &cli.global),
+        Command::Key(args) => commands::sign::key(args, &cli.global),
+        Command::Sign(args) => commands::sign::sign(args, &cli.global),
+        Command::Verify(args) => commands::sign::verify(args, &cli.global),
+        Command::Attest(args) => commands::sign::attest(args, &cli.global),
+        Command::VerifyAttestation(args) => commands::sign::verify_attestation(args, &cli.global),
+        Command::SignBlob(args) => commands::sign::sign_blob(args, &cli.global),
+        Command::VerifyBlob(args) => commands::sign::verify_blob(args, &cli.global),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

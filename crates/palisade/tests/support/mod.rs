@@ -159,6 +159,13 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Where the registry keeps its blobs (`docker/registry/v2/blobs/sha256/…/data`).
+    pub fn storage(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,423 @@
+//! `key`, `sign`, `verify`, `attest`, `verify-attestation`, `sign-blob`, `verify-blob` end to
+//! end: cosign's golden vectors, and round trips against Debian's `docker-registry` on
+//! 127.0.0.1 (with htpasswd), images pushed with skopeo.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{REGISTRY_PASSWORD, REGISTRY_USER, Registry, images, shared};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(support::binary())
+        .args(args)
+        .current_dir(dir)
+        .env("PALISADE_PASSWORD", "correct horse")
+        .env("PALISADE_REGISTRY_USERNAME", REGISTRY_USER)
+        .env("PALISADE_REGISTRY_PASSWORD", REGISTRY_PASSWORD)
+        .env_remove("COSIGN_PASSWORD")
+        .output()
+        .expect("palisade runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(out.status.success(), "palisade {args:?}: {}", text(&out));
+    text(&out)
+}
+
+fn status(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = run(dir, args);
+    (out.status.code().unwrap_or(-1), text(&out))
+}
+
+#[test]
+fn blobs_verify_with_cosigns_golden_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let sigstore = shared().join("sigstore");
+    let payload = dir.path().join("payload.json");
+    std::fs::copy(sigstore.join("simplesigning-payload.json"), &payload).unwrap();
+    let key = sigstore.join("simplesigning-payload.pub");
+    let sig = sigstore.join("simplesigning-payload.sig.b64");
+    let args = |p: &Path| {
+        vec![
+            "verify-blob".to_owned(),
+            "--key".into(),
+            key.display().to_string(),
+            "--signature".into(),
+            sig.display().to_string(),
+            p.display().to_string(),
+        ]
+    };
+    let a = args(&payload);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    assert!(ok(dir.path(), &a).contains("Verified OK"));
+    let mut bytes = std::fs::read(&payload).unwrap();
+    bytes[20] ^= 1;
+    std::fs::write(&payload, bytes).unwrap();
+    assert_eq!(status(dir.path(), &a).0, 1);
+
+    // Our own blobs, and a key cosign encrypted with password 123.
+    ok(dir.path(), &["key", "generate", "--output-prefix", "mine"]);
+    std::fs::write(dir.path().join("file.txt"), "release notes\n").unwrap();
+    ok(
+        dir.path(),
+        &[
+            "sign-blob",
+            "--key",
+            "mine.key",
+            "--output-signature",
+            "file.sig",
+            "file.txt",
+        ],
+    );
+    assert!(
+        ok(
+            dir.path(),
+            &[
+                "verify-blob",
+                "--key",
+                "mine.pub",
+                "--signature",
+                "file.sig",
+                "file.txt"
+            ]
+        )
+        .contains("Verified OK")
+    );
+    let cosign_key = sigstore
+        .join("ecdsa_encrypted_private.key")
+        .display()
+        .to_string();
+    let out = Command::new(support::binary())
+        .args(["key", "public", "--key", &cosign_key])
+        .env("COSIGN_PASSWORD", "123")
+        .env_remove("PALISADE_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("-----BEGIN PUBLIC KEY-----"));
+    let out = Command::new(support::binary())
+        .args(["key", "public", "--key", &cosign_key])
+        .env("COSIGN_PASSWORD", "wrong")
+        .env_remove("PALISADE_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out);
+    assert!(err.contains("wrong password"), "{err}");
+    assert!(
+        !err.contains("ciphertext") && !err.contains("PRIVATE KEY-----\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn image_signatures_round_trip_through_a_registry() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let image = images();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            image.join("busybox.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            image.join("layered-app.docker.tar").display()
+        ),
+        "team/other:v1",
+    );
+    let app = format!("{}/team/app:v1", registry.addr);
+    for k in ["k1", "k2", "k3"] {
+        ok(d, &["key", "generate", "--output-prefix", k]);
+    }
+
+    // Unsigned: exit 1 and a message that says so.
+    let (code, out) = status(d, &["verify", "--key", "k1.pub", &app]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no signature found"), "{out}");
+
+    ok(
+        d,
+        &["sign", "--key", "k1.key", "-a", "pipeline=build-42", &app],
+    );
+    ok(d, &["verify", "--key", "k1.pub", &app]);
+    ok(
+        d,
+        &["verify", "--key", "k1.pub", "-a", "pipeline=build-42", &app],
+    );
+    let (code, out) = status(
+        d,
+        &["verify", "--key", "k1.pub", "-a", "pipeline=other", &app],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("without the required annotation pipeline=other"),
+        "{out}"
+    );
+
+    // A second signature is added, not a replacement; a third key verifies nothing.
+    ok(d, &["sign", "--key", "k2.key", &app]);
+    ok(d, &["verify", "--key", "k1.pub", &app]);
+    ok(d, &["verify", "--key", "k2.pub", &app]);
+    assert_eq!(status(d, &["verify", "--key", "k3.pub", &app]).0, 1);
+    // Any of several keys will do.
+    ok(d, &["verify", "--key", "k3.pub", "--key", "k2.pub", &app]);
+
+    // The JSON says what was verified.
+    let json: serde_json::Value = serde_json::from_str(
+        &String::from_utf8(run(d, &["verify", "--key", "k1.pub", "--format", "json", &app]).stdout)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["signatures"].as_array().unwrap().len(), 1);
+    assert!(json["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    // Sigstore bundle referrers (fallback tag on this registry) are found too.
+    ok(d, &["sign", "--bundle", "--key", "k3.key", &app]);
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(d, &["verify", "--key", "k3.pub", "--format", "json", &app]).stdout,
+    )
+    .unwrap();
+    assert_eq!(json["signatures"][0]["kind"], "bundle");
+
+    // The tag moved to another image: the signatures do not follow it.
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            image.join("layered-app.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    let (code, out) = status(d, &["verify", "--key", "k1.pub", &app]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tag was moved"), "{out}");
+}
+
+#[test]
+fn a_tampered_signature_layer_fails() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("busybox.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    let app = format!("{}/team/app:v1", registry.addr);
+    ok(d, &["key", "generate", "--output-prefix", "k"]);
+    ok(d, &["sign", "--key", "k.key", &app]);
+    ok(d, &["verify", "--key", "k.pub", &app]);
+    // Rewrite the stored simple-signing payload in place: the registry now serves bytes that
+    // do not match their digest.
+    let mut tampered = 0;
+    for entry in walk(&registry.storage()) {
+        if entry.file_name().is_some_and(|n| n == "data") {
+            let bytes = std::fs::read(&entry).unwrap();
+            if bytes.starts_with(b"{\"critical\"") {
+                let text = String::from_utf8(bytes).unwrap().replace(
+                    "cosign container image signature",
+                    "cosign container image signaturE",
+                );
+                std::fs::write(&entry, text).unwrap();
+                tampered += 1;
+            }
+        }
+    }
+    assert_eq!(tampered, 1);
+    let (code, out) = status(d, &["verify", "--key", "k.pub", &app]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tampered"), "{out}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn verdict_attestations_with_conditions() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("busybox.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    let app = format!("{}/team/app:v1", registry.addr);
+    ok(d, &["key", "generate", "--output-prefix", "k"]);
+    ok(d, &["key", "generate", "--output-prefix", "other"]);
+    let now = palisade_time_now();
+    std::fs::write(
+        d.join("go.json"),
+        format!(
+            r#"{{"final_action": "go", "time": "{now}", "bundle": {{"digest": "sha256:00"}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("old.json"),
+        r#"{"final_action": "go", "time": "2020-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+
+    let (code, out) = status(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            &app,
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    ok(
+        d,
+        &[
+            "attest",
+            "--key",
+            "k.key",
+            "--type",
+            "verdict",
+            "--predicate",
+            "go.json",
+            &app,
+        ],
+    );
+    let out = ok(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            "--require",
+            "final_action=go",
+            "--max-age",
+            "24h",
+            &app,
+        ],
+    );
+    assert!(out.contains("\"final_action\": \"go\""), "{out}");
+    let (code, out) = status(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            "--require",
+            "final_action=stop",
+            &app,
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("requires final_action=stop"), "{out}");
+    assert_eq!(
+        status(
+            d,
+            &[
+                "verify-attestation",
+                "--key",
+                "other.pub",
+                "--type",
+                "verdict",
+                &app
+            ]
+        )
+        .0,
+        1
+    );
+
+    // An old verdict, as a bundle referrer: found, but too old.
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("bookworm-minbase.docker.tar").display()
+        ),
+        "team/base:v1",
+    );
+    let base = format!("{}/team/base:v1", registry.addr);
+    ok(
+        d,
+        &[
+            "attest",
+            "--bundle",
+            "--key",
+            "k.key",
+            "--type",
+            "verdict",
+            "--predicate",
+            "old.json",
+            &base,
+        ],
+    );
+    ok(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            &base,
+        ],
+    );
+    let (code, out) = status(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            "--max-age",
+            "24h",
+            &base,
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("old"), "{out}");
+}
+
+fn palisade_time_now() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
