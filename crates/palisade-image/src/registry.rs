@@ -225,7 +225,10 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_challenge)
                     .ok_or_else(|| {
-                        self.error(format!("{method} {url}: 401 without a usable challenge"), None)
+                        self.error(
+                            format!("{method} {url}: 401 without a usable challenge"),
+                            None,
+                        )
                     })?;
                 let header = self.authenticate(challenge)?;
                 if let Ok(mut slot) = self.auth.lock() {
@@ -401,7 +404,11 @@ pub struct Repository {
 impl Repository {
     /// Connects to the repository of `r` (no request is made yet). Every request is bounded
     /// by `timeout`.
-    pub fn connect(r: &RegistryRef, credentials: Option<Credentials>, timeout: Duration) -> Repository {
+    pub fn connect(
+        r: &RegistryRef,
+        credentials: Option<Credentials>,
+        timeout: Duration,
+    ) -> Repository {
         let options = OpenOptions {
             credentials,
             ..OpenOptions::default()
@@ -428,9 +435,7 @@ impl Repository {
     /// checked against the bytes.
     pub fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError> {
         let url = format!("{}/manifests/{reference}", self.client.base);
-        let accept = format!(
-            "{MANIFEST_ACCEPT}, application/vnd.oci.artifact.manifest.v1+json"
-        );
+        let accept = format!("{MANIFEST_ACCEPT}, application/vnd.oci.artifact.manifest.v1+json");
         let response = self.client.send("GET", &url, Some(&accept), None, None)?;
         let status = response.status().as_u16();
         if status == 404 {
@@ -450,7 +455,10 @@ impl Repository {
             .into_with_config()
             .limit(self.limit)
             .read_to_vec()
-            .map_err(|e| self.client.error(format!("reading manifest {reference}"), Some(e)))?;
+            .map_err(|e| {
+                self.client
+                    .error(format!("reading manifest {reference}"), Some(e))
+            })?;
         let digest = sha256(&bytes);
         if let Ok(expected) = reference.parse::<Digest>() {
             if expected != digest {
@@ -477,14 +485,24 @@ impl Repository {
     }
 
     /// Stores a manifest under a tag (or its digest) and returns its digest.
-    pub fn put_manifest(&self, reference: &str, bytes: &[u8], media_type: &str) -> Result<Digest, ImageError> {
+    pub fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest, ImageError> {
         let url = format!("{}/manifests/{reference}", self.client.base);
-        let response = self.client.send("PUT", &url, None, Some(media_type), Some(bytes))?;
+        let response = self
+            .client
+            .send("PUT", &url, None, Some(media_type), Some(bytes))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let body = response.into_body().read_to_string().unwrap_or_default();
             return Err(self.client.error(
-                format!("PUT {url}: HTTP {status}: {}", body.chars().take(300).collect::<String>()),
+                format!(
+                    "PUT {url}: HTTP {status}: {}",
+                    body.chars().take(300).collect::<String>()
+                ),
                 None,
             ));
         }
@@ -529,17 +547,30 @@ impl Repository {
             .headers()
             .get("location")
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| self.client.error(format!("POST {start}: no upload location"), None))?
+            .ok_or_else(|| {
+                self.client
+                    .error(format!("POST {start}: no upload location"), None)
+            })?
             .to_owned();
         let location = if location.starts_with("http://") || location.starts_with("https://") {
             location
         } else {
-            let origin_end = self.client.base.find("/v2/").unwrap_or(self.client.base.len());
+            let origin_end = self
+                .client
+                .base
+                .find("/v2/")
+                .unwrap_or(self.client.base.len());
             format!("{}{location}", &self.client.base[..origin_end])
         };
         let sep = if location.contains('?') { '&' } else { '?' };
         let put = format!("{location}{sep}digest={}", percent(&digest.to_string()));
-        let response = self.client.send("PUT", &put, None, Some("application/octet-stream"), Some(bytes))?;
+        let response = self.client.send(
+            "PUT",
+            &put,
+            None,
+            Some("application/octet-stream"),
+            Some(bytes),
+        )?;
         let status = response.status().as_u16();
         if status != 201 && !(200..300).contains(&status) {
             return Err(self.client.status_error("PUT", &location, status));
@@ -551,7 +582,13 @@ impl Repository {
     /// referrers API.
     pub fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
         let url = format!("{}/referrers/{digest}", self.client.base);
-        let response = self.client.send("GET", &url, Some("application/vnd.oci.image.index.v1+json"), None, None)?;
+        let response = self.client.send(
+            "GET",
+            &url,
+            Some("application/vnd.oci.image.index.v1+json"),
+            None,
+            None,
+        )?;
         let status = response.status().as_u16();
         if status == 404 || status == 405 {
             return Ok(None);
@@ -572,7 +609,10 @@ impl Repository {
             .into_with_config()
             .limit(self.limit)
             .read_to_vec()
-            .map_err(|e| self.client.error(format!("reading referrers of {digest}"), Some(e)))?;
+            .map_err(|e| {
+                self.client
+                    .error(format!("reading referrers of {digest}"), Some(e))
+            })?;
         Ok(Some(bytes))
     }
 }

@@ -239,10 +239,10 @@ pub struct AttestationVerification {
 /// Verification could not be carried out (registry unreachable, timeout, no such image).
 pub type VerifyError = SignError;
 
-fn verifying_key<'k>(
-    keys: &'k [PublicKey],
+fn verifying_key(
+    keys: &[PublicKey],
     check: impl Fn(&PublicKey) -> bool,
-) -> Option<(usize, &'k PublicKey)> {
+) -> Option<(usize, &PublicKey)> {
     keys.iter().enumerate().find(|(_, k)| check(k))
 }
 

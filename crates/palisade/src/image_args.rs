@@ -27,6 +27,15 @@ pub struct ImageArgs {
 }
 
 impl ImageArgs {
+    /// The registry credentials for writing signatures beside the image: the user name and
+    /// `PALISADE_REGISTRY_PASSWORD` (stdin was already read when the image was opened).
+    pub fn signing_credentials(&self) -> Option<Credentials> {
+        self.username.as_ref().map(|username| Credentials {
+            username: username.clone(),
+            password: std::env::var("PALISADE_REGISTRY_PASSWORD").unwrap_or_default(),
+        })
+    }
+
     /// Parses the reference and opens the image.
     pub fn open(&self) -> anyhow::Result<(ImageRef, Image)> {
         let reference: ImageRef = self

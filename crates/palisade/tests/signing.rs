@@ -421,3 +421,80 @@ fn palisade_time_now() -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
+
+#[test]
+fn scan_signs_and_attests_only_what_passes() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("busybox.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("layered-app.docker.tar").display()
+        ),
+        "team/bad:v1",
+    );
+    ok(d, &["key", "generate", "--output-prefix", "ci"]);
+    std::fs::write(
+        d.join("bundle.yaml"),
+        "apiVersion: palisade.dev/v1\nkind: PolicyBundle\nmetadata: {name: gate}\npolicies:\n  - id: p\n    rules:\n      - {gate: dockerfile, trigger: exposed_ports, action: stop, params: {ports: \"22\", type: blacklist}}\nmappings:\n  - {image: \"*\", policies: [p]}\n",
+    )
+    .unwrap();
+    let good = format!("registry:{}/team/app:v1", registry.addr);
+    let bad = format!("registry:{}/team/bad:v1", registry.addr);
+    let scan = |image: &str| {
+        status(
+            d,
+            &[
+                "scan",
+                "--offline",
+                "--db",
+                "none.sqlite",
+                "--policy",
+                "bundle.yaml",
+                "--sign-key",
+                "ci.key",
+                "--attest",
+                "-q",
+                image,
+            ],
+        )
+    };
+    let (code, out) = scan(&good);
+    assert_eq!(code, 0, "{out}");
+    ok(d, &["verify", "--key", "ci.pub", &good]);
+    let out = ok(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "ci.pub",
+            "--type",
+            "verdict",
+            "--require",
+            "final_action=go",
+            "--max-age",
+            "1h",
+            &good,
+        ],
+    );
+    assert!(
+        out.contains("\"digest\": \"sha256:"),
+        "the verdict names the bundle digest: {out}"
+    );
+
+    let (code, out) = scan(&bad);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not signing: the final action is STOP"),
+        "{out}"
+    );
+    assert_eq!(status(d, &["verify", "--key", "ci.pub", &bad]).0, 1);
+}

@@ -37,6 +37,19 @@ pub struct PolicyArgs {
     /// Benchmark section 4, nist-800-190, pci).
     #[arg(long, value_name = "FRAMEWORK", requires = "policy")]
     pub compliance: Option<palisade_policy::compliance::Framework>,
+    /// With --policy: sign the image (registry images) when the final action is GO (or WARN
+    /// with --sign-on-warn), in the same run.
+    #[arg(long, value_name = "KEY", requires = "policy")]
+    sign_key: Option<PathBuf>,
+    /// With --sign-key: also attest the verdict (palisade's verdict predicate type).
+    #[arg(long, requires = "sign_key")]
+    attest: bool,
+    /// With --sign-key: sign on WARN too.
+    #[arg(long, requires = "sign_key")]
+    sign_on_warn: bool,
+    /// With --sign-key: store Sigstore bundles as OCI 1.1 referrers instead of .sig/.att tags.
+    #[arg(long, requires = "sign_key")]
+    bundle: bool,
     /// With --policy: write the verdict predicate (the palisade verdict attestation's
     /// content) to this file.
     #[arg(long, value_name = "FILE", requires = "policy")]
@@ -77,7 +90,7 @@ impl PolicyArgs {
         result: &palisade_vulndb::MatchReport,
         database: &palisade_vulndb::DbInfo,
         facts: &Option<ImageFacts>,
-    ) -> anyhow::Result<Verdict> {
+    ) -> anyhow::Result<(Verdict, VerdictPredicate)> {
         let dockerfile = match &self.dockerfile {
             Some(path) => Some(
                 std::fs::read_to_string(path)
@@ -102,22 +115,59 @@ impl PolicyArgs {
             now: palisade_core::time::now(),
         };
         let verdict = evaluate(bundle, &evidence);
+        let predicate = predicate(&verdict, reference, image, result, database);
         if let Some(path) = &self.verdict_out {
-            let predicate = predicate(&verdict, reference, image, result, database);
             let text = serde_json::to_string_pretty(&predicate)? + "\n";
             std::fs::write(path, text)
                 .with_context(|| format!("writing the verdict to {}", path.display()))?;
         }
-        Ok(verdict)
+        Ok((verdict, predicate))
     }
 
-    /// What happens once the verdict is known (nothing yet beyond the report).
+    /// Signs (and attests) the image when the verdict allows and a key was given.
     pub fn after_verdict(
         &self,
-        _verdict: &Verdict,
-        _reference: &ImageRef,
-        _global: &GlobalOptions,
+        predicate: &VerdictPredicate,
+        reference: &ImageRef,
+        access: &palisade_sign::Access,
     ) -> anyhow::Result<()> {
+        let Some(key_path) = &self.sign_key else {
+            return Ok(());
+        };
+        let allowed = predicate.final_action == Action::Go
+            || (self.sign_on_warn && predicate.final_action == Action::Warn);
+        let mut err = std::io::stderr().lock();
+        if !allowed {
+            writeln!(
+                err,
+                "not signing: the final action is {}",
+                predicate.final_action.as_str().to_ascii_uppercase()
+            )?;
+            return Ok(());
+        }
+        let ImageRef::Registry(image) = reference else {
+            bail!("--sign-key signs images in a registry; {reference} is not one");
+        };
+        let key = crate::commands::sign::read_private_key(key_path)?;
+        let signed =
+            palisade_sign::sign_image(image, &key, &Default::default(), self.bundle, access)?;
+        writeln!(
+            err,
+            "signed {image} ({}) as {}",
+            signed.digest, signed.stored_as
+        )?;
+        if self.attest {
+            let value = serde_json::to_value(predicate)?;
+            let attested = palisade_sign::attest_image(
+                image,
+                &key,
+                palisade_core::verdict::VERDICT_PREDICATE_TYPE,
+                &value,
+                self.bundle,
+                access,
+            )?;
+            writeln!(err, "attested the verdict as {}", attested.stored_as)?;
+        }
         Ok(())
     }
 }

@@ -54,6 +54,14 @@ pub struct ScanArgs {
     vex: Vec<PathBuf>,
     #[command(flatten)]
     policy: crate::commands::policy::PolicyArgs,
+    /// Bound on each registry request when signing, in seconds.
+    #[arg(
+        long = "sign-timeout",
+        value_name = "SECONDS",
+        default_value_t = 30,
+        hide = true
+    )]
+    sign_timeout: u64,
 }
 
 pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
@@ -99,9 +107,12 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
             &inspected.facts,
         )
     });
-    let policy = match policy {
-        Some(p) => Some(p?),
-        None => None,
+    let (policy, predicate) = match policy {
+        Some(p) => {
+            let (verdict, predicate) = p?;
+            (Some(verdict), Some(predicate))
+        }
+        None => (None, None),
     };
     let report = ScanReport {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -158,8 +169,12 @@ pub fn run(args: ScanArgs, global: &GlobalOptions) -> anyhow::Result<Outcome> {
     let mut out = output::writer(args.output.as_deref())?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    if let Some(verdict) = &report.policy {
-        args.policy.after_verdict(verdict, &reference, global)?;
+    if let Some(predicate) = &predicate {
+        let access = palisade_sign::Access {
+            credentials: args.image.signing_credentials(),
+            timeout: std::time::Duration::from_secs(args.sign_timeout.max(1)),
+        };
+        args.policy.after_verdict(predicate, &reference, &access)?;
     }
     let policy_failed = report
         .policy

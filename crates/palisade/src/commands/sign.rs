@@ -59,7 +59,7 @@ fn read_hidden(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     Ok(trimmed)
 }
 
-fn read_private_key(path: &Path) -> anyhow::Result<PrivateKey> {
+pub fn read_private_key(path: &Path) -> anyhow::Result<PrivateKey> {
     let pem = Zeroizing::new(
         std::fs::read_to_string(path).with_context(|| format!("reading key {}", path.display()))?,
     );
@@ -403,7 +403,7 @@ pub fn unmet(
         let have = predicate.pointer(&pointer);
         let ok = match have {
             Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case(want),
-            Some(other) => other.to_string() == *want,
+            Some(other) => *other == serde_json::from_str::<serde_json::Value>(want).unwrap_or_default(),
             None => false,
         };
         if !ok {
