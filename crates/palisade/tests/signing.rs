@@ -498,3 +498,128 @@ fn scan_signs_and_attests_only_what_passes() {
     );
     assert_eq!(status(d, &["verify", "--key", "ci.pub", &bad]).0, 1);
 }
+
+/// Fetches a blob or manifest from the test registry with curl.
+fn fetch(registry: &Registry, path: &str, accept: &str) -> Vec<u8> {
+    let out = Command::new("curl")
+        .args([
+            "-sSf",
+            "-u",
+            &format!("{REGISTRY_USER}:{REGISTRY_PASSWORD}"),
+            "-H",
+            &format!("Accept: {accept}"),
+        ])
+        .arg(format!("http://{}/v2/{path}", registry.addr))
+        .output()
+        .expect("curl is installed");
+    assert!(
+        out.status.success(),
+        "GET {path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn independent_verifiers_accept_palisades_signatures() {
+    // .sig signatures: Python's `cryptography` over the OCI distribution API; bundles: the npm
+    // packages @sigstore/verify and @sigstore/bundle with the public key as trusted material.
+    let python = support::python_validators();
+    let node_modules = std::env::var("PALISADE_NPM").unwrap_or_else(|_| "/tmp/palisade-npm".into());
+    let node_modules = Path::new(&node_modules).join("node_modules");
+    assert!(
+        node_modules.join("@sigstore/verify").is_dir(),
+        "{} lacks @sigstore/verify: run .ci/setup",
+        node_modules.display()
+    );
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            images().join("busybox.docker.tar").display()
+        ),
+        "team/app:v1",
+    );
+    let app = format!("{}/team/app:v1", registry.addr);
+    ok(d, &["key", "generate", "--output-prefix", "k"]);
+    ok(d, &["key", "generate", "--output-prefix", "other"]);
+    ok(d, &["sign", "--key", "k.key", &app]);
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(d, &["verify", "--key", "k.pub", "--format", "json", &app]).stdout,
+    )
+    .unwrap();
+    let digest = json["digest"].as_str().unwrap().to_owned();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/verify_sig.py");
+    let check = |key: &str| {
+        Command::new(&python)
+            .arg(&script)
+            .args([
+                registry.addr.as_str(),
+                "team/app",
+                &digest,
+                key,
+                REGISTRY_USER,
+                REGISTRY_PASSWORD,
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap()
+    };
+    let out = check("k.pub");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    assert!(!check("other.pub").status.success());
+
+    // A bundle referrer, fetched through the fallback tag, verified by @sigstore/verify.
+    ok(d, &["sign", "--bundle", "--key", "k.key", &app]);
+    let index: serde_json::Value = serde_json::from_slice(&fetch(
+        &registry,
+        &format!("team/app/manifests/{}", digest.replace(':', "-")),
+        "application/vnd.oci.image.index.v1+json",
+    ))
+    .unwrap();
+    let referrer = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&fetch(
+        &registry,
+        &format!("team/app/manifests/{referrer}"),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    assert_eq!(manifest["subject"]["digest"], digest.as_str());
+    assert_eq!(
+        manifest["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let bundle = fetch(&registry, &format!("team/app/blobs/{layer}"), "*/*");
+    std::fs::write(d.join("bundle.json"), &bundle).unwrap();
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/verify_bundle.js");
+    let node = |file: &str| {
+        Command::new("node")
+            .arg(&js)
+            .args([file, "k.pub"])
+            .env("NODE_PATH", &node_modules)
+            .current_dir(d)
+            .output()
+            .expect("node is installed")
+    };
+    let out = node("bundle.json");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "verified");
+    // One signature byte changed: refused.
+    let mut doc: serde_json::Value = serde_json::from_slice(&bundle).unwrap();
+    let sig = doc["dsseEnvelope"]["signatures"][0]["sig"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, sig).unwrap();
+    let last = raw.len() - 2;
+    raw[last] ^= 1;
+    doc["dsseEnvelope"]["signatures"][0]["sig"] =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, raw).into();
+    std::fs::write(d.join("bad.json"), serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = node("bad.json");
+    assert!(!out.status.success(), "{}", text(&out));
+}

@@ -403,7 +403,9 @@ pub fn unmet(
         let have = predicate.pointer(&pointer);
         let ok = match have {
             Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case(want),
-            Some(other) => *other == serde_json::from_str::<serde_json::Value>(want).unwrap_or_default(),
+            Some(other) => {
+                *other == serde_json::from_str::<serde_json::Value>(want).unwrap_or_default()
+            }
             None => false,
         };
         if !ok {
