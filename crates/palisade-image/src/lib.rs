@@ -374,16 +374,33 @@ fn open_oci(
     Err(ImageError::invalid(name, "image indexes nested too deeply"))
 }
 
+/// Whether a tag is one of cosign's signature tags: `sha256-<hex>` with `.sig`, `.att`,
+/// `.sbom` or nothing after it.
+fn is_signature_tag(tag: &str) -> bool {
+    let base = [".sig", ".att", ".sbom"]
+        .iter()
+        .find_map(|suffix| tag.strip_suffix(suffix))
+        .unwrap_or(tag);
+    base.strip_prefix("sha256-")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Chooses the manifest for `platform` among index entries.
 pub(crate) fn pick(
     name: &str,
     candidates: &[oci::Descriptor],
     platform: &Platform,
 ) -> Result<oci::Descriptor, ImageError> {
-    // Attestation manifests (buildx) carry platform unknown/unknown.
+    // Attestation manifests (buildx) carry platform unknown/unknown; signatures stored in a
+    // layout carry cosign's tags (`sha256-<hex>.sig`, `.att`, `sha256-<hex>`).
     let images: Vec<&oci::Descriptor> = candidates
         .iter()
         .filter(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown"))
+        .filter(|d| {
+            !d.annotations
+                .get("org.opencontainers.image.ref.name")
+                .is_some_and(|t| is_signature_tag(t))
+        })
         .collect();
     if let [only] = images.as_slice() {
         return Ok((*only).clone());

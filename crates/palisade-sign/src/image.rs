@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use palisade_core::{Digest, Reference, RegistryRef};
+use palisade_core::{Digest, ImageRef, Reference, RegistryRef};
 use palisade_image::{Credentials, ImageError, Repository};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -15,7 +15,8 @@ use crate::envelope::{
     SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA, SIMPLE_SIGNING_TYPE, SimpleSigning, Statement,
 };
 use crate::keys::{PrivateKey, PublicKey};
-use crate::store;
+use crate::layout::Layout;
+use crate::store::{self, Store};
 
 /// A registry operation that failed (as opposed to a signature that did not verify).
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,10 @@ pub enum SignError {
     Registry(#[from] ImageError),
     #[error("{image}: no such image (no manifest for {reference})")]
     NoImage { image: String, reference: String },
+    #[error(
+        "{image}: signatures live in a registry (registry:HOST/REPO[:TAG|@DIGEST]) or an OCI layout (oci:DIR[:TAG])"
+    )]
+    Unsupported { image: String },
 }
 
 /// How to reach the registry.
@@ -51,17 +56,59 @@ pub struct Resolved {
     pub size: usize,
 }
 
+/// An image's store, opened: where its signatures are read and written.
+struct Opened {
+    store: Box<dyn Store>,
+    /// The tag or digest that names the image in the store.
+    reference: String,
+    /// The image as signed payloads name it (`HOST/REPO`, or `oci:DIR`).
+    name: String,
+    /// The image as given, for messages.
+    shown: String,
+}
+
+fn open(
+    image: &ImageRef,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+) -> Result<Opened, SignError> {
+    match image {
+        ImageRef::Registry(r) => Ok(Opened {
+            store: Box::new(Repository::connect(r, credentials, timeout)),
+            reference: match &r.reference {
+                Reference::Tag(t) => t.clone(),
+                Reference::Digest(d) => d.to_string(),
+            },
+            name: format!("{}/{}", r.host, r.repository),
+            shown: r.to_string(),
+        }),
+        ImageRef::OciLayout { dir, tag } => {
+            let layout = Layout::open(dir)?;
+            let reference = match tag {
+                Some(t) => t.clone(),
+                None => layout.default_image()?.to_string(),
+            };
+            Ok(Opened {
+                store: Box::new(layout),
+                reference,
+                name: format!("oci:{}", dir.display()),
+                shown: image.to_string(),
+            })
+        }
+        other => Err(SignError::Unsupported {
+            image: other.to_string(),
+        }),
+    }
+}
+
 /// Resolves a tag (or checks a digest) to the manifest it names.
-pub fn resolve(repo: &Repository, image: &RegistryRef) -> Result<Resolved, SignError> {
-    let reference = match &image.reference {
-        Reference::Tag(t) => t.clone(),
-        Reference::Digest(d) => d.to_string(),
-    };
-    let manifest = repo
-        .manifest(&reference)?
+fn resolve(opened: &Opened) -> Result<Resolved, SignError> {
+    let manifest = opened
+        .store
+        .manifest(&opened.reference)?
         .ok_or_else(|| SignError::NoImage {
-            image: image.to_string(),
-            reference: reference.clone(),
+            image: opened.shown.clone(),
+            reference: opened.reference.clone(),
         })?;
     Ok(Resolved {
         digest: manifest.digest,
@@ -83,10 +130,6 @@ pub struct Signed {
     pub stored_as: String,
 }
 
-fn repository_name(image: &RegistryRef) -> String {
-    format!("{}/{}", image.host, image.repository)
-}
-
 /// Signs the image's manifest digest (a tag is resolved first): a simple-signing payload in
 /// the `.sig` manifest, or with `bundle` a Sigstore bundle referrer.
 pub fn sign_image(
@@ -96,12 +139,31 @@ pub fn sign_image(
     bundle: bool,
     access: &Access,
 ) -> Result<Signed, SignError> {
-    let repo = Repository::connect(image, access.credentials.clone(), access.timeout);
-    let target = resolve(&repo, image)?;
+    sign_at(
+        &ImageRef::Registry(image.clone()),
+        key,
+        annotations,
+        bundle,
+        access,
+    )
+}
+
+/// As [`sign_image`], for an image in a registry or an OCI layout (`oci:DIR[:TAG]`, where
+/// the signature manifests join the layout's `index.json` under the same tags).
+pub fn sign_at(
+    image: &ImageRef,
+    key: &PrivateKey,
+    annotations: &BTreeMap<String, String>,
+    bundle: bool,
+    access: &Access,
+) -> Result<Signed, SignError> {
+    let opened = open(image, access.credentials.clone(), access.timeout)?;
+    let repo = opened.store.as_ref();
+    let target = resolve(&opened)?;
     let digest = target.digest.to_string();
     if bundle {
         let statement = envelope::statement(
-            &repository_name(image),
+            &opened.name,
             &digest,
             SIGN_PREDICATE,
             &json!({"annotations": annotations}),
@@ -109,7 +171,7 @@ pub fn sign_image(
         let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, &statement);
         let bytes = envelope::bundle(&env, &key.public());
         let stored = store::attach_referrer(
-            &repo,
+            repo,
             &target.digest,
             &target.media_type,
             target.size,
@@ -122,11 +184,11 @@ pub fn sign_image(
             stored_as: stored.to_string(),
         });
     }
-    let payload = envelope::simple_signing(&repository_name(image), &digest, annotations);
+    let payload = envelope::simple_signing(&opened.name, &digest, annotations);
     let signature = B64.encode(key.sign(&payload));
     let tag = store::tag_for(&target.digest, "sig");
     store::append_layer(
-        &repo,
+        repo,
         &tag,
         SIMPLE_SIGNING_MEDIA,
         &payload,
@@ -148,16 +210,35 @@ pub fn attest_image(
     bundle: bool,
     access: &Access,
 ) -> Result<Signed, SignError> {
-    let repo = Repository::connect(image, access.credentials.clone(), access.timeout);
-    let target = resolve(&repo, image)?;
+    attest_at(
+        &ImageRef::Registry(image.clone()),
+        key,
+        predicate_type,
+        predicate,
+        bundle,
+        access,
+    )
+}
+
+/// As [`attest_image`], for an image in a registry or an OCI layout.
+pub fn attest_at(
+    image: &ImageRef,
+    key: &PrivateKey,
+    predicate_type: &str,
+    predicate: &Value,
+    bundle: bool,
+    access: &Access,
+) -> Result<Signed, SignError> {
+    let opened = open(image, access.credentials.clone(), access.timeout)?;
+    let repo = opened.store.as_ref();
+    let target = resolve(&opened)?;
     let digest = target.digest.to_string();
-    let statement =
-        envelope::statement(&repository_name(image), &digest, predicate_type, predicate);
+    let statement = envelope::statement(&opened.name, &digest, predicate_type, predicate);
     let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, &statement);
     if bundle {
         let bytes = envelope::bundle(&env, &key.public());
         let stored = store::attach_referrer(
-            &repo,
+            repo,
             &target.digest,
             &target.media_type,
             target.size,
@@ -173,7 +254,7 @@ pub fn attest_image(
     let tag = store::tag_for(&target.digest, "att");
     let bytes = serde_json::to_vec(&env).unwrap_or_default();
     store::append_layer(
-        &repo,
+        repo,
         &tag,
         DSSE_MEDIA,
         &bytes,
@@ -252,14 +333,23 @@ pub fn verify_image(
     image: &RegistryRef,
     options: &VerifyOptions,
 ) -> Result<ImageVerification, VerifyError> {
-    let repo = Repository::connect(image, options.credentials.clone(), options.timeout);
-    let target = resolve(&repo, image)?;
+    verify_at(&ImageRef::Registry(image.clone()), options)
+}
+
+/// As [`verify_image`], for an image in a registry or an OCI layout.
+pub fn verify_at(
+    image: &ImageRef,
+    options: &VerifyOptions,
+) -> Result<ImageVerification, VerifyError> {
+    let opened = open(image, options.credentials.clone(), options.timeout)?;
+    let repo = opened.store.as_ref();
+    let target = resolve(&opened)?;
     let digest = target.digest.to_string();
     let mut problems = Vec::new();
     let mut signatures = Vec::new();
     let mut seen = 0;
 
-    for layer in store::layers(&repo, &store::tag_for(&target.digest, "sig"), &mut problems)? {
+    for layer in store::layers(repo, &store::tag_for(&target.digest, "sig"), &mut problems)? {
         seen += 1;
         let Some(sig) = layer
             .annotations
@@ -311,7 +401,7 @@ pub fn verify_image(
         });
     }
 
-    for bytes in store::referrers(&repo, &target.digest, BUNDLE_MEDIA, &mut problems)? {
+    for bytes in store::referrers(repo, &target.digest, BUNDLE_MEDIA, &mut problems)? {
         let Some(env) = envelope::bundle_envelope(&bytes) else {
             problems.push("a bundle referrer without a DSSE envelope".into());
             continue;
@@ -366,7 +456,7 @@ pub fn verify_image(
         ));
     }
     Ok(ImageVerification {
-        image: image.to_string(),
+        image: opened.shown,
         digest: target.digest,
         signatures,
         problems,
@@ -392,18 +482,28 @@ pub fn verify_attestations(
     predicate_type: &str,
     options: &VerifyOptions,
 ) -> Result<AttestationVerification, VerifyError> {
-    let repo = Repository::connect(image, options.credentials.clone(), options.timeout);
-    let target = resolve(&repo, image)?;
+    verify_attestations_at(&ImageRef::Registry(image.clone()), predicate_type, options)
+}
+
+/// As [`verify_attestations`], for an image in a registry or an OCI layout.
+pub fn verify_attestations_at(
+    image: &ImageRef,
+    predicate_type: &str,
+    options: &VerifyOptions,
+) -> Result<AttestationVerification, VerifyError> {
+    let opened = open(image, options.credentials.clone(), options.timeout)?;
+    let repo = opened.store.as_ref();
+    let target = resolve(&opened)?;
     let digest = target.digest.to_string();
     let mut problems = Vec::new();
     let mut envelopes: Vec<(&'static str, Envelope)> = Vec::new();
-    for layer in store::layers(&repo, &store::tag_for(&target.digest, "att"), &mut problems)? {
+    for layer in store::layers(repo, &store::tag_for(&target.digest, "att"), &mut problems)? {
         match serde_json::from_slice::<Envelope>(&layer.bytes) {
             Ok(env) => envelopes.push(("att-tag", env)),
             Err(_) => problems.push("an .att layer that is not a DSSE envelope".into()),
         }
     }
-    for bytes in store::referrers(&repo, &target.digest, BUNDLE_MEDIA, &mut problems)? {
+    for bytes in store::referrers(repo, &target.digest, BUNDLE_MEDIA, &mut problems)? {
         if let Some(env) = envelope::bundle_envelope(&bytes) {
             envelopes.push(("bundle", env));
         }
@@ -467,7 +567,7 @@ pub fn verify_attestations(
         ));
     }
     Ok(AttestationVerification {
-        image: image.to_string(),
+        image: opened.shown,
         digest: target.digest,
         attestations,
         problems,

@@ -5,7 +5,8 @@
 //! - [`envelope`]: the simple-signing payload, in-toto statements in DSSE envelopes, Sigstore
 //!   bundles v0.3.
 //! - [`store`]: where signatures live in a registry: `sha256-<hex>.sig` / `.att` manifests (a
-//!   layer per signature) and OCI 1.1 referrers with the `sha256-<hex>` fallback index tag.
+//!   layer per signature) and OCI 1.1 referrers with the `sha256-<hex>` fallback index tag,
+//!   over a [`store::Store`]: a registry repository or an OCI layout ([`layout`]).
 //! - [`image`]: `sign_image`, `attest_image`, `verify_image`, `verify_attestations` — blocking,
 //!   each request bounded by a timeout; "not verified" is a result with reasons, an error means
 //!   the registry could not be asked.
@@ -21,12 +22,13 @@
 pub mod envelope;
 pub mod image;
 pub mod keys;
+pub mod layout;
 pub mod store;
 
 pub use image::{
     Access, AttestationVerification, ImageVerification, SignError, Signed, VerifiedAttestation,
-    VerifiedSignature, VerifyError, VerifyOptions, attest_image, sign_image, verify_attestations,
-    verify_image,
+    VerifiedSignature, VerifyError, VerifyOptions, attest_at, attest_image, sign_at, sign_image,
+    verify_at, verify_attestations, verify_attestations_at, verify_image,
 };
 pub use keys::{KeyError, PrivateKey, PublicKey};
 

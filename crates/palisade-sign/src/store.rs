@@ -4,8 +4,57 @@
 //! referrers API).
 
 use palisade_core::Digest;
-use palisade_image::{ImageError, Repository};
+use palisade_image::{ImageError, Repository, StoredManifest};
 use serde_json::{Value, json};
+
+/// What signing needs of the place an image lives: manifests by tag or digest, blobs, and
+/// the referrers API where there is one. A registry repository, or an OCI layout
+/// ([`crate::layout::Layout`]).
+pub trait Store {
+    /// The image's location, for messages.
+    fn name(&self) -> &str;
+    /// The manifest at a tag or digest, `None` when there is none.
+    fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError>;
+    /// Stores a manifest under a tag (or only by its digest) and returns its digest.
+    fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest, ImageError>;
+    /// A blob's bytes, at most `limit` of them, checked against its digest.
+    fn blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError>;
+    /// Stores a blob and returns its digest.
+    fn put_blob(&self, bytes: &[u8]) -> Result<Digest, ImageError>;
+    /// The referrers index of a manifest, `None` without a referrers API.
+    fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError>;
+}
+
+impl Store for Repository {
+    fn name(&self) -> &str {
+        Repository::name(self)
+    }
+    fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError> {
+        Repository::manifest(self, reference)
+    }
+    fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest, ImageError> {
+        Repository::put_manifest(self, reference, bytes, media_type)
+    }
+    fn blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError> {
+        Repository::blob(self, digest, limit)
+    }
+    fn put_blob(&self, bytes: &[u8]) -> Result<Digest, ImageError> {
+        Repository::put_blob(self, bytes)
+    }
+    fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
+        Repository::referrers(self, digest)
+    }
+}
 
 /// Media types.
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -40,7 +89,7 @@ pub struct StoredLayer {
 /// Appends a layer to the classic signature manifest under `tag` (creating it), as cosign
 /// does: an existing signature is kept, not replaced.
 pub fn append_layer(
-    repo: &Repository,
+    repo: &dyn Store,
     tag: &str,
     media_type: &str,
     bytes: &[u8],
@@ -92,7 +141,7 @@ pub fn append_layer(
 
 /// The layers of the classic manifest under `tag` (none when there is no such tag).
 pub fn layers(
-    repo: &Repository,
+    repo: &dyn Store,
     tag: &str,
     problems: &mut Vec<String>,
 ) -> Result<Vec<StoredLayer>, ImageError> {
@@ -147,7 +196,7 @@ pub fn layers(
 /// Attaches an artifact (a Sigstore bundle) to `subject` as an OCI 1.1 referrer. Where the
 /// registry has no referrers API, the `sha256-<hex>` index tag lists it too.
 pub fn attach_referrer(
-    repo: &Repository,
+    repo: &dyn Store,
     subject: &Digest,
     subject_media_type: &str,
     subject_size: usize,
@@ -202,7 +251,7 @@ pub fn attach_referrer(
 /// The artifacts of `artifact_type` attached to `subject`: through the referrers API, else
 /// the fallback tag. Each is the bytes of the referrer's first layer.
 pub fn referrers(
-    repo: &Repository,
+    repo: &dyn Store,
     subject: &Digest,
     artifact_type: &str,
     problems: &mut Vec<String>,

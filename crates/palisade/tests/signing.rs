@@ -623,3 +623,179 @@ fn independent_verifiers_accept_palisades_signatures() {
     let out = node("bad.json");
     assert!(!out.status.success(), "{}", text(&out));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let target = to.join(entry.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &target).unwrap();
+    }
+}
+
+#[test]
+fn signatures_in_an_oci_layout() {
+    support::require_tool("skopeo");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_dir(&images().join("busybox.oci"), &d.join("app.oci"));
+    ok(d, &["key", "generate", "--output-prefix", "k"]);
+    ok(d, &["key", "generate", "--output-prefix", "other"]);
+    std::fs::write(
+        d.join("go.json"),
+        format!(
+            r#"{{"final_action": "go", "time": "{}"}}"#,
+            palisade_time_now()
+        ),
+    )
+    .unwrap();
+
+    let (code, out) = status(d, &["verify", "--key", "k.pub", "oci:app.oci:latest"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no signature found"), "{out}");
+    ok(
+        d,
+        &[
+            "sign",
+            "--key",
+            "k.key",
+            "-a",
+            "env=prod",
+            "oci:app.oci:latest",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "attest",
+            "--key",
+            "k.key",
+            "--type",
+            "verdict",
+            "--predicate",
+            "go.json",
+            "oci:app.oci",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "sign",
+            "--bundle",
+            "--key",
+            "other.key",
+            "oci:app.oci:latest",
+        ],
+    );
+
+    // The layout's index lists the signatures under cosign's tags.
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("app.oci/index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let tags: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
+        .collect();
+    let base = digest.replace(':', "-");
+    for tag in [
+        "latest".to_owned(),
+        format!("{base}.sig"),
+        format!("{base}.att"),
+        base.clone(),
+    ] {
+        assert!(tags.contains(&tag.as_str()), "{tag} missing from {tags:?}");
+    }
+
+    // Verified by tag, by default image (no tag) and by digest; the wrong key fails.
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(
+            d,
+            &[
+                "verify",
+                "--key",
+                "k.pub",
+                "-a",
+                "env=prod",
+                "--format",
+                "json",
+                "oci:app.oci",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["digest"], digest.as_str());
+    assert_eq!(json["signatures"][0]["kind"], "sig-tag");
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(
+            d,
+            &[
+                "verify",
+                "--key",
+                "other.pub",
+                "--format",
+                "json",
+                "oci:app.oci:latest",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["signatures"][0]["kind"], "bundle");
+    let (code, out) = status(
+        d,
+        &[
+            "verify",
+            "--key",
+            "other.pub",
+            "-a",
+            "env=prod",
+            "oci:app.oci",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    ok(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "k.pub",
+            "--type",
+            "verdict",
+            "--require",
+            "final_action=go",
+            "--max-age",
+            "1h",
+            "oci:app.oci:latest",
+        ],
+    );
+
+    // The layout is still one image to the readers: skopeo, and palisade itself.
+    let out = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            &format!("oci:{}:latest", d.join("app.oci").display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let (code, out) = status(d, &["sbom", "--format", "json", "oci:app.oci"]);
+    assert_eq!(code, 0, "{out}");
+
+    // A tampered signature payload in the layout's blobs is refused.
+    for entry in walk(&d.join("app.oci/blobs")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        if bytes.starts_with(b"{\"critical\"") {
+            std::fs::write(
+                &entry,
+                String::from_utf8(bytes).unwrap().replace("env", "enV"),
+            )
+            .unwrap();
+        }
+    }
+    let (code, out) = status(d, &["verify", "--key", "k.pub", "oci:app.oci"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tampered"), "{out}");
+}

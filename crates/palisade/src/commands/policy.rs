@@ -145,12 +145,12 @@ impl PolicyArgs {
             )?;
             return Ok(());
         }
-        let ImageRef::Registry(image) = reference else {
-            bail!("--sign-key signs images in a registry; {reference} is not one");
-        };
+        let image = reference;
+        if !matches!(image, ImageRef::Registry(_) | ImageRef::OciLayout { .. }) {
+            bail!("--sign-key signs images in a registry or an OCI layout; {reference} is neither");
+        }
         let key = crate::commands::sign::read_private_key(key_path)?;
-        let signed =
-            palisade_sign::sign_image(image, &key, &Default::default(), self.bundle, access)?;
+        let signed = palisade_sign::sign_at(image, &key, &Default::default(), self.bundle, access)?;
         writeln!(
             err,
             "signed {image} ({}) as {}",
@@ -158,7 +158,7 @@ impl PolicyArgs {
         )?;
         if self.attest {
             let value = serde_json::to_value(predicate)?;
-            let attested = palisade_sign::attest_image(
+            let attested = palisade_sign::attest_at(
                 image,
                 &key,
                 palisade_core::verdict::VERDICT_PREDICATE_TYPE,

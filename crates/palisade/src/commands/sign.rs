@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use palisade_core::{ImageRef, RegistryRef};
+use palisade_core::ImageRef;
 use palisade_sign::{Access, PrivateKey, PublicKey, VerifyOptions};
 use zeroize::Zeroizing;
 
@@ -99,17 +99,19 @@ fn read_public_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<PublicKey>> {
     Ok(keys)
 }
 
-fn registry_ref(image: &str) -> anyhow::Result<RegistryRef> {
-    let parsed: ImageRef = if image.starts_with("registry:") {
+/// An image whose signatures live beside it: `registry:HOST/REPO[:TAG|@DIGEST]` (the prefix
+/// may be left out) or an OCI layout, `oci:DIR[:TAG]`.
+fn signable(image: &str) -> anyhow::Result<ImageRef> {
+    let parsed: ImageRef = if image.starts_with("registry:") || image.starts_with("oci:") {
         image.parse()?
     } else {
         format!("registry:{image}").parse()?
     };
     match parsed {
-        ImageRef::Registry(r) => Ok(r),
-        other => {
-            bail!("{other}: signatures live in a registry; give registry:HOST/REPO[:TAG|@DIGEST]")
-        }
+        ImageRef::Registry(_) | ImageRef::OciLayout { .. } => Ok(parsed),
+        other => bail!(
+            "{other}: signatures live in a registry (registry:HOST/REPO[:TAG|@DIGEST]) or an OCI layout (oci:DIR[:TAG])"
+        ),
     }
 }
 
@@ -225,15 +227,16 @@ pub struct SignArgs {
     bundle: bool,
     #[command(flatten)]
     registry: RegistryAccess,
-    /// registry:HOST/REPO[:TAG|@DIGEST] (the `registry:` prefix may be left out).
+    /// registry:HOST/REPO[:TAG|@DIGEST] (the `registry:` prefix may be left out), or
+    /// oci:DIR[:TAG] (signatures join the layout's index.json).
     image: String,
 }
 
 pub fn sign(args: SignArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
     let key = read_private_key(&args.key)?;
-    let image = registry_ref(&args.image)?;
+    let image = signable(&args.image)?;
     let annotations = parse_annotations(&args.annotations)?;
-    let signed = palisade_sign::sign_image(
+    let signed = palisade_sign::sign_at(
         &image,
         &key,
         &annotations,
@@ -277,8 +280,8 @@ pub fn verify(args: VerifyArgs, _global: &GlobalOptions) -> anyhow::Result<Outco
         timeout: args.registry.access().timeout,
         credentials: args.registry.access().credentials,
     };
-    let image = registry_ref(&args.image)?;
-    let result = palisade_sign::verify_image(&image, &options)?;
+    let image = signable(&args.image)?;
+    let result = palisade_sign::verify_at(&image, &options)?;
     let mut out = output::writer(None)?;
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?,
@@ -332,13 +335,13 @@ pub struct AttestArgs {
 
 pub fn attest(args: AttestArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
     let key = read_private_key(&args.key)?;
-    let image = registry_ref(&args.image)?;
+    let image = signable(&args.image)?;
     let text = std::fs::read(&args.predicate)
         .with_context(|| format!("reading {}", args.predicate.display()))?;
     let predicate: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: the predicate is not JSON", args.predicate.display()))?;
     let kind = palisade_sign::envelope::predicate_type(&args.predicate_type);
-    let signed = palisade_sign::attest_image(
+    let signed = palisade_sign::attest_at(
         &image,
         &key,
         &kind,
@@ -445,9 +448,9 @@ pub fn verify_attestation(
         credentials: args.registry.access().credentials,
     };
     let require: Vec<(String, String)> = parse_annotations(&args.require)?.into_iter().collect();
-    let image = registry_ref(&args.image)?;
+    let image = signable(&args.image)?;
     let kind = palisade_sign::envelope::predicate_type(&args.predicate_type);
-    let mut result = palisade_sign::verify_attestations(&image, &kind, &options)?;
+    let mut result = palisade_sign::verify_attestations_at(&image, &kind, &options)?;
     let mut rejected = Vec::new();
     result
         .attestations
