@@ -18,6 +18,7 @@ pub mod package;
 pub mod purl;
 pub mod severity;
 pub mod span;
+pub mod table;
 pub mod time;
 pub mod verdict;
 

@@ -8,24 +8,40 @@ use crate::ScanReport;
 use crate::compliance::{ControlResult, Framework};
 use crate::rules;
 
-/// A human-readable table: findings per object, then kubesec scores, then unreadable input.
+/// A human-readable table: per object its kubesec score, then one aligned row per kubesec
+/// critical item and per finding; then unreadable input and a summary line.
 pub fn table(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     for obj in &report.objects {
         writeln!(out, "{}  (kubesec score {})", obj.object, obj.kubesec.score)?;
+        let mut rows: Vec<Vec<String>> = Vec::new();
         for c in &obj.kubesec.scoring.critical {
-            writeln!(
-                out,
-                "  kubesec {:<28} {:>4}  {}",
-                c.id, c.points, c.selector
-            )?;
+            rows.push(vec![
+                format!("kubesec {}", c.id),
+                c.points.to_string(),
+                String::new(),
+                c.selector.to_string(),
+            ]);
         }
         for f in &obj.findings {
-            writeln!(
-                out,
-                "  {} {:<8} {:<9} {}: {}",
-                f.rule, f.severity, "", f.span, f.message
-            )?;
+            rows.push(vec![
+                f.rule.to_string(),
+                f.severity.to_string(),
+                f.span.to_string(),
+                f.message.clone(),
+            ]);
         }
+        if rows.is_empty() {
+            continue;
+        }
+        let text = palisade_core::table::columns(&["  CHECK", "SEVERITY", "WHERE", "MESSAGE"], &{
+            rows.into_iter()
+                .map(|mut r| {
+                    r[0] = format!("  {}", r[0]);
+                    r
+                })
+                .collect::<Vec<_>>()
+        });
+        out.write_all(text.as_bytes())?;
     }
     for d in &report.diagnostics {
         writeln!(out, "error: {}: {}", d.span, d.message)?;

@@ -74,28 +74,8 @@ pub fn table(verdict: &Verdict) -> String {
     if rows.is_empty() {
         out.push_str("No trigger fired.\n");
     } else {
-        let mut widths = headers.map(|h| h.chars().count());
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let line = |cells: &[String]| -> String {
-            let mut l = String::new();
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                if i + 1 == cells.len() {
-                    l.push_str(cell);
-                } else {
-                    let pad = w.saturating_sub(cell.chars().count());
-                    let _ = write!(l, "{cell}{}  ", " ".repeat(pad));
-                }
-            }
-            l.trim_end().to_owned()
-        };
-        let _ = writeln!(out, "{}", line(&headers.map(str::to_owned)));
-        for row in &rows {
-            let _ = writeln!(out, "{}", line(row));
-        }
+        let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
+        out.push_str(&palisade_core::table::columns(&headers, &rows));
     }
     for n in &verdict.not_evaluated {
         let _ = writeln!(

@@ -6,31 +6,10 @@ use palisade_catalog::Catalog;
 
 use crate::ImageSummary;
 
-/// Lays out rows in columns separated by two spaces.
+/// Lays out rows in columns separated by two spaces (the one table layout of
+/// [`palisade_core::table`]).
 pub fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let _ = write!(s, "{cell:<w$}");
-        }
-        out.push_str(s.trim_end());
-        out.push('\n');
-    };
-    line(&mut out, &mut header.iter().copied());
-    for row in rows {
-        line(&mut out, &mut row.iter().map(String::as_str));
-    }
-    out
+    palisade_core::table::columns(header, rows)
 }
 
 /// The packages of an image, one per line.

@@ -185,3 +185,65 @@ fn pss_compliance_agrees_with_the_rules() {
         );
     }
 }
+
+#[test]
+fn issue_14_fail_on_severity_and_unreadable_input() {
+    assert_eq!(
+        palisade(&["k8s", "scan", "-", "--fail-on", "critical"], PRIVILEGED).0,
+        1
+    );
+    let calm =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ops}\ndata: {a: b}\n";
+    assert_eq!(
+        palisade(&["k8s", "scan", "-", "--fail-on", "critical"], calm).0,
+        0
+    );
+    // Every document unreadable: nothing was checked, which is an error (exit 2), not a pass.
+    assert_eq!(palisade(&["k8s", "scan", "-"], "a: [\n").0, 2);
+    assert_eq!(
+        palisade(&["k8s", "pss", "-", "--level", "baseline"], "a: [\n").0,
+        2
+    );
+    // One readable document is enough to report on.
+    let mixed = format!("a: [\n---\n{PRIVILEGED}");
+    assert_eq!(palisade(&["k8s", "scan", "-"], &mixed).0, 0);
+}
+
+#[test]
+fn issue_14_table_columns_align() {
+    let (_, out) = palisade(&["k8s", "scan", "-"], PRIVILEGED);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("  ")).collect();
+    assert!(rows.len() > 3, "{out}");
+    // The message column starts at the same place on every row.
+    let col = |l: &str| {
+        l.find(" container ")
+            .or_else(|| l.find(" spec"))
+            .or_else(|| l.find(" Pod "))
+    };
+    let starts: Vec<usize> = rows.iter().skip(1).filter_map(|l| col(l)).collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{out}");
+}
+
+#[test]
+fn issue_14_db_option_after_the_subcommand() {
+    let dir = std::env::temp_dir().join(format!("palisade-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("db.sqlite");
+    let feed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/vulndata/alpine-secdb-2020.tar.gz");
+    let (code, _) = palisade(
+        &[
+            "db",
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            feed.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let (code, out) = palisade(&["db", "status", "--db", db.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("advisories"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

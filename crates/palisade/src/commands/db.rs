@@ -16,7 +16,7 @@ use crate::{GlobalOptions, Outcome, output};
 pub struct DbLocation {
     /// The advisory database file (default: the user's cache directory,
     /// `$XDG_CACHE_HOME/palisade/vulndb.sqlite` or `~/.cache/palisade/vulndb.sqlite`).
-    #[arg(long, env = "PALISADE_DB", value_name = "PATH")]
+    #[arg(long, env = "PALISADE_DB", value_name = "PATH", global = true)]
     pub db: Option<PathBuf>,
 }
 

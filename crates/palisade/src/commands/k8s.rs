@@ -78,6 +78,9 @@ struct ScanArgs {
     /// Exit 1 when an object's kubesec score is below N.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     min_score: Option<i64>,
+    /// Exit 1 when a finding at or above this severity remains (as `scan --fail-on`).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<palisade_core::Severity>,
     /// Group findings by the controls of a framework, with pass/fail counts.
     #[arg(long, value_enum)]
     compliance: Option<ComplianceArg>,
@@ -151,8 +154,23 @@ pub fn run(args: K8sArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Every document was unreadable: nothing was checked, which is an error, not a pass.
+fn nothing_readable(manifests: &Manifests) -> anyhow::Result<()> {
+    if manifests.objects.is_empty() && !manifests.diagnostics.is_empty() {
+        let first = &manifests.diagnostics[0];
+        anyhow::bail!(
+            "no readable Kubernetes object in the input ({} problem(s); the first: {}: {})",
+            manifests.diagnostics.len(),
+            first.span,
+            first.message
+        );
+    }
+    Ok(())
+}
+
 fn scan(a: ScanArgs) -> anyhow::Result<Outcome> {
     let manifests = read(&a.input);
+    nothing_readable(&manifests)?;
     let report = palisade_k8s::scan(&manifests);
     let mut out = output::writer(a.input.output.as_deref())?;
     if let Some(c) = a.compliance {
@@ -179,7 +197,10 @@ fn scan(a: ScanArgs) -> anyhow::Result<Outcome> {
                 && o.kubesec.score < min
         })
     });
-    Ok(if below {
+    let severe = a
+        .fail_on
+        .is_some_and(|threshold| report.findings().any(|f| f.severity >= threshold));
+    Ok(if below || severe {
         Outcome::Failed
     } else {
         Outcome::Clean
@@ -188,6 +209,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<Outcome> {
 
 fn pss_cmd(a: PssArgs) -> anyhow::Result<Outcome> {
     let manifests = read(&a.input);
+    nothing_readable(&manifests)?;
     let mut out = output::writer(a.input.output.as_deref())?;
     let mut failed = false;
     let mut results = Vec::new();
