@@ -56,24 +56,47 @@ pub struct Resolved {
     pub size: usize,
 }
 
-/// An image's store, opened: where its signatures are read and written.
-struct Opened {
-    store: Box<dyn Store>,
+/// An image in the store its signatures live in: a registry repository, an OCI layout, or
+/// (for tests and fuzzing) [`store::MemoryStore`].
+#[derive(Debug)]
+pub struct Located {
+    pub store: Box<dyn Store>,
     /// The tag or digest that names the image in the store.
-    reference: String,
+    pub reference: String,
     /// The image as signed payloads name it (`HOST/REPO`, or `oci:DIR`).
-    name: String,
+    pub name: String,
     /// The image as given, for messages.
-    shown: String,
+    pub shown: String,
+}
+
+impl Located {
+    /// An image `reference` (tag or digest) in `store`, named `name` in signed payloads.
+    pub fn new(store: Box<dyn Store>, reference: &str, name: &str) -> Located {
+        Located {
+            shown: format!("{name}:{reference}"),
+            store,
+            reference: reference.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// Opens the store of a registry image or an OCI layout (no request is made yet).
+    pub fn open(
+        image: &ImageRef,
+        credentials: Option<Credentials>,
+        timeout: Duration,
+    ) -> Result<Located, SignError> {
+        open(image, credentials, timeout)
+    }
 }
 
 fn open(
     image: &ImageRef,
     credentials: Option<Credentials>,
     timeout: Duration,
-) -> Result<Opened, SignError> {
+) -> Result<Located, SignError> {
     match image {
-        ImageRef::Registry(r) => Ok(Opened {
+        ImageRef::Registry(r) => Ok(Located {
             store: Box::new(Repository::connect(r, credentials, timeout)),
             reference: match &r.reference {
                 Reference::Tag(t) => t.clone(),
@@ -88,7 +111,7 @@ fn open(
                 Some(t) => t.clone(),
                 None => layout.default_image()?.to_string(),
             };
-            Ok(Opened {
+            Ok(Located {
                 store: Box::new(layout),
                 reference,
                 name: format!("oci:{}", dir.display()),
@@ -102,7 +125,7 @@ fn open(
 }
 
 /// Resolves a tag (or checks a digest) to the manifest it names.
-fn resolve(opened: &Opened) -> Result<Resolved, SignError> {
+fn resolve(opened: &Located) -> Result<Resolved, SignError> {
     let manifest = opened
         .store
         .manifest(&opened.reference)?
@@ -158,8 +181,18 @@ pub fn sign_at(
     access: &Access,
 ) -> Result<Signed, SignError> {
     let opened = open(image, access.credentials.clone(), access.timeout)?;
+    sign_located(&opened, key, annotations, bundle)
+}
+
+/// As [`sign_at`], for an image already located in its store.
+pub fn sign_located(
+    opened: &Located,
+    key: &PrivateKey,
+    annotations: &BTreeMap<String, String>,
+    bundle: bool,
+) -> Result<Signed, SignError> {
     let repo = opened.store.as_ref();
-    let target = resolve(&opened)?;
+    let target = resolve(opened)?;
     let digest = target.digest.to_string();
     if bundle {
         let statement = envelope::statement(
@@ -230,8 +263,19 @@ pub fn attest_at(
     access: &Access,
 ) -> Result<Signed, SignError> {
     let opened = open(image, access.credentials.clone(), access.timeout)?;
+    attest_located(&opened, key, predicate_type, predicate, bundle)
+}
+
+/// As [`attest_at`], for an image already located in its store.
+pub fn attest_located(
+    opened: &Located,
+    key: &PrivateKey,
+    predicate_type: &str,
+    predicate: &Value,
+    bundle: bool,
+) -> Result<Signed, SignError> {
     let repo = opened.store.as_ref();
-    let target = resolve(&opened)?;
+    let target = resolve(opened)?;
     let digest = target.digest.to_string();
     let statement = envelope::statement(&opened.name, &digest, predicate_type, predicate);
     let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, &statement);
@@ -342,8 +386,16 @@ pub fn verify_at(
     options: &VerifyOptions,
 ) -> Result<ImageVerification, VerifyError> {
     let opened = open(image, options.credentials.clone(), options.timeout)?;
+    verify_located(&opened, options)
+}
+
+/// As [`verify_at`], for an image already located in its store.
+pub fn verify_located(
+    opened: &Located,
+    options: &VerifyOptions,
+) -> Result<ImageVerification, VerifyError> {
     let repo = opened.store.as_ref();
-    let target = resolve(&opened)?;
+    let target = resolve(opened)?;
     let digest = target.digest.to_string();
     let mut problems = Vec::new();
     let mut signatures = Vec::new();
@@ -456,7 +508,7 @@ pub fn verify_at(
         ));
     }
     Ok(ImageVerification {
-        image: opened.shown,
+        image: opened.shown.clone(),
         digest: target.digest,
         signatures,
         problems,
@@ -492,8 +544,17 @@ pub fn verify_attestations_at(
     options: &VerifyOptions,
 ) -> Result<AttestationVerification, VerifyError> {
     let opened = open(image, options.credentials.clone(), options.timeout)?;
+    verify_attestations_located(&opened, predicate_type, options)
+}
+
+/// As [`verify_attestations_at`], for an image already located in its store.
+pub fn verify_attestations_located(
+    opened: &Located,
+    predicate_type: &str,
+    options: &VerifyOptions,
+) -> Result<AttestationVerification, VerifyError> {
     let repo = opened.store.as_ref();
-    let target = resolve(&opened)?;
+    let target = resolve(opened)?;
     let digest = target.digest.to_string();
     let mut problems = Vec::new();
     let mut envelopes: Vec<(&'static str, Envelope)> = Vec::new();
@@ -567,7 +628,7 @@ pub fn verify_attestations_at(
         ));
     }
     Ok(AttestationVerification {
-        image: opened.shown,
+        image: opened.shown.clone(),
         digest: target.digest,
         attestations,
         problems,

@@ -25,9 +25,11 @@ pub const COSIGN_PEM: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 
 /// scrypt cost cosign uses for new keys (N = 2^16, r = 8, p = 1).
 const SCRYPT_LOG_N: u8 = 16;
-/// The most expensive scrypt a key file may ask for (N = 2^20): a hostile key file cannot make
-/// decryption take unbounded memory.
+/// The most expensive scrypt a key file may ask for (N = 2^20, and at most 256 MiB, which is
+/// 128 * r * N bytes): a hostile key file cannot make decryption take unbounded memory.
+/// cosign's own keys use 64 MiB.
 const MAX_SCRYPT_LOG_N: u8 = 20;
+const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
 
 /// Why a key could not be read or used.
 #[derive(Debug, thiserror::Error)]
@@ -218,9 +220,15 @@ impl PrivateKey {
         }
         let log_n =
             u8::try_from(n.trailing_zeros()).map_err(|_| malformed("scrypt N too large"))?;
-        if log_n > MAX_SCRYPT_LOG_N || doc.kdf.params.r > 32 || doc.kdf.params.p > 16 {
+        let memory = 128 * u64::from(doc.kdf.params.r) * n;
+        if log_n > MAX_SCRYPT_LOG_N
+            || memory > MAX_SCRYPT_MEMORY
+            || doc.kdf.params.r == 0
+            || doc.kdf.params.p == 0
+            || doc.kdf.params.p > 16
+        {
             return Err(malformed(
-                "scrypt parameters beyond what palisade accepts (N <= 2^20, r <= 32, p <= 16)",
+                "scrypt parameters beyond what palisade accepts (N <= 2^20, 128 * r * N <= 256 MiB, 1 <= p <= 16)",
             ));
         }
         let salt = B64
@@ -378,6 +386,11 @@ mod tests {
         ));
         assert!(matches!(
             PrivateKey::from_pem("k", &doc(1000), b""),
+            Err(KeyError::Malformed { .. })
+        ));
+        // N = 2^20 with r = 8 would be 1 GiB of scrypt memory.
+        assert!(matches!(
+            PrivateKey::from_pem("k", &doc(1 << 20), b""),
             Err(KeyError::Malformed { .. })
         ));
         assert!(matches!(

@@ -26,9 +26,10 @@ pub mod layout;
 pub mod store;
 
 pub use image::{
-    Access, AttestationVerification, ImageVerification, SignError, Signed, VerifiedAttestation,
-    VerifiedSignature, VerifyError, VerifyOptions, attest_at, attest_image, sign_at, sign_image,
-    verify_at, verify_attestations, verify_attestations_at, verify_image,
+    Access, AttestationVerification, ImageVerification, Located, SignError, Signed,
+    VerifiedAttestation, VerifiedSignature, VerifyError, VerifyOptions, attest_at, attest_image,
+    attest_located, sign_at, sign_image, sign_located, verify_at, verify_attestations,
+    verify_attestations_at, verify_attestations_located, verify_image, verify_located,
 };
 pub use keys::{KeyError, PrivateKey, PublicKey};
 

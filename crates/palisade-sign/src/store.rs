@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 /// What signing needs of the place an image lives: manifests by tag or digest, blobs, and
 /// the referrers API where there is one. A registry repository, or an OCI layout
 /// ([`crate::layout::Layout`]).
-pub trait Store {
+pub trait Store: std::fmt::Debug {
     /// The image's location, for messages.
     fn name(&self) -> &str;
     /// The manifest at a tag or digest, `None` when there is none.
@@ -308,4 +308,119 @@ pub fn referrers(
         }
     }
     Ok(out)
+}
+
+type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
+
+/// A store in memory: manifests by tag and digest, blobs by digest, no referrers API. For
+/// tests and fuzzing; a blob may be replaced to play a tampering registry. Clones share
+/// their contents.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    blobs: Shared<std::collections::BTreeMap<String, Vec<u8>>>,
+    tags: Shared<std::collections::BTreeMap<String, (Digest, String)>>,
+}
+
+impl MemoryStore {
+    /// Replaces the bytes stored under `digest` (which then no longer match it).
+    pub fn tamper(&self, digest: &Digest, bytes: Vec<u8>) {
+        if let Ok(mut blobs) = self.blobs.lock() {
+            blobs.insert(digest.to_string(), bytes);
+        }
+    }
+
+    fn missing(&self, digest: &Digest) -> ImageError {
+        ImageError::Invalid {
+            image: "memory".into(),
+            what: format!("no blob {digest}"),
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError> {
+        let (digest, media_type) = match reference.parse::<Digest>() {
+            Ok(d) => (d, String::new()),
+            Err(_) => match self
+                .tags
+                .lock()
+                .ok()
+                .and_then(|t| t.get(reference).cloned())
+            {
+                Some(found) => found,
+                None => return Ok(None),
+            },
+        };
+        let Some(bytes) = self
+            .blobs
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&digest.to_string()).cloned())
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StoredManifest {
+            bytes,
+            media_type,
+            digest,
+        }))
+    }
+
+    fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest, ImageError> {
+        let digest = self.put_blob(bytes)?;
+        if reference.parse::<Digest>().is_err() {
+            if let Ok(mut tags) = self.tags.lock() {
+                tags.insert(
+                    reference.to_owned(),
+                    (digest.clone(), media_type.to_owned()),
+                );
+            }
+        }
+        Ok(digest)
+    }
+
+    fn blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let bytes = self
+            .blobs
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&digest.to_string()).cloned())
+            .ok_or_else(|| self.missing(digest))?;
+        if bytes.len() as u64 > limit {
+            return Err(ImageError::Invalid {
+                image: "memory".into(),
+                what: format!("blob {digest} is over the limit of {limit} bytes"),
+            });
+        }
+        let actual = crate::sha256(&bytes);
+        if &actual != digest {
+            return Err(ImageError::DigestMismatch {
+                image: "memory".into(),
+                expected: digest.clone(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn put_blob(&self, bytes: &[u8]) -> Result<Digest, ImageError> {
+        let digest = crate::sha256(bytes);
+        if let Ok(mut blobs) = self.blobs.lock() {
+            blobs.insert(digest.to_string(), bytes.to_vec());
+        }
+        Ok(digest)
+    }
+
+    fn referrers(&self, _digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
+        Ok(None)
+    }
 }

@@ -68,3 +68,72 @@ fn cosign_signature_of_the_simple_signing_payload_verifies() {
     bad[last] ^= 1;
     assert!(!key.verify(payload, &bad));
 }
+
+/// The public key of a bundle's signing certificate, extracted with the `openssl` command.
+fn certificate_key(bundle: &serde_json::Value) -> PublicKey {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(
+            bundle["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .expect("the bundle has a certificate"),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.der");
+    std::fs::write(&cert, der).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed (.ci/setup)");
+    assert!(
+        out.status.success(),
+        "openssl could not read the certificate"
+    );
+    PublicKey::from_pem(&String::from_utf8(out.stdout).unwrap()).unwrap()
+}
+
+#[test]
+fn cosign_bundles_verify_as_dsse_envelopes() {
+    use palisade_sign::envelope::{self, Statement};
+    // cosign 3's image signature bundle, and cosign's attestation bundle (in-toto v0.1): the
+    // DSSE signature over the pre-authentication encoding verifies with the certificate's
+    // key, and the statement reads back with its subject.
+    for (file, predicate_type, kind, subject) in [
+        (
+            "bundle_v03.json",
+            envelope::SIGN_PREDICATE,
+            envelope::STATEMENT_V1,
+            "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172",
+        ),
+        (
+            "oci-attestation.sigstore.json",
+            "https://cosign.sigstore.dev/attestation/v1",
+            envelope::STATEMENT_V01,
+            "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4",
+        ),
+    ] {
+        let text = shared(file);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let key = certificate_key(&doc);
+        let env = envelope::bundle_envelope(text.as_bytes()).expect("a DSSE bundle");
+        let payload = env
+            .verify(&key)
+            .unwrap_or_else(|| panic!("{file} verifies"));
+        let statement: Statement = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(statement.predicate_type, predicate_type, "{file}");
+        assert_eq!(statement.kind, kind, "{file}");
+        assert!(statement.covers(subject), "{file}");
+        assert!(!statement.covers(&format!("sha256:{}", "0".repeat(64))));
+        // One payload byte changed: refused.
+        let mut tampered = env.clone();
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(&env.payload)
+            .unwrap();
+        bytes[5] ^= 1;
+        tampered.payload = base64::engine::general_purpose::STANDARD.encode(bytes);
+        assert!(tampered.verify(&key).is_none(), "{file}");
+        // Another key: refused.
+        assert!(env.verify(&PrivateKey::generate().public()).is_none());
+    }
+}
