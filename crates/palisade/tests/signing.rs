@@ -799,3 +799,110 @@ fn signatures_in_an_oci_layout() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("tampered"), "{out}");
 }
+
+#[test]
+fn openssl_keys_sign_blobs_that_openssl_verifies_and_nothing_secret_is_logged() {
+    // A plain PKCS#8 key made by openssl; openssl checks palisade's blob signature; with the
+    // most verbose logging, no part of the private key shows in palisade's output.
+    support::require_tool("openssl");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+        out
+    };
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "key.pem",
+    ]);
+    openssl(&["pkey", "-in", "key.pem", "-pubout", "-out", "key.pub"]);
+    let public = ok(d, &["key", "public", "--key", "key.pem"]);
+    assert_eq!(
+        public.trim(),
+        std::fs::read_to_string(d.join("key.pub")).unwrap().trim()
+    );
+    std::fs::write(d.join("release.tar"), b"release bytes\n").unwrap();
+    let out = run(
+        d,
+        &[
+            "-vvv",
+            "sign-blob",
+            "--key",
+            "key.pem",
+            "--output-signature",
+            "release.sig",
+            "release.tar",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let logged = text(&out);
+    let pem = std::fs::read_to_string(d.join("key.pem")).unwrap();
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        for chunk in line.as_bytes().chunks(16).filter(|c| c.len() == 16) {
+            let chunk = std::str::from_utf8(chunk).unwrap();
+            assert!(
+                !logged.contains(chunk),
+                "a piece of the private key was printed"
+            );
+        }
+    }
+    let der = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        std::fs::read_to_string(d.join("release.sig"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    std::fs::write(d.join("release.sig.der"), der).unwrap();
+    let verified = openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        "key.pub",
+        "-signature",
+        "release.sig.der",
+        "release.tar",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&verified.stdout).trim(),
+        "Verified OK"
+    );
+    // And palisade agrees, but not for other bytes.
+    ok(
+        d,
+        &[
+            "verify-blob",
+            "--key",
+            "key.pub",
+            "--signature",
+            "release.sig",
+            "release.tar",
+        ],
+    );
+    std::fs::write(d.join("release.tar"), b"release bytez\n").unwrap();
+    assert_eq!(
+        status(
+            d,
+            &[
+                "verify-blob",
+                "--key",
+                "key.pub",
+                "--signature",
+                "release.sig",
+                "release.tar"
+            ]
+        )
+        .0,
+        1
+    );
+}
