@@ -464,7 +464,14 @@ pub fn verify_located(
             .enumerate()
             .find_map(|(i, k)| env.verify(k).map(|p| (i, k, p)))
         else {
-            continue; // attestations of other keys or types are not this check's business
+            // Attestations of other types are not this check's business; a signature bundle
+            // is, even when no given key made it.
+            if claims_type(&env, SIGN_PREDICATE) {
+                seen += 1;
+                problems
+                    .push("a bundle signature made by none of the given keys (or tampered)".into());
+            }
+            continue;
         };
         let Ok(statement) = serde_json::from_slice::<Statement>(&payload) else {
             continue;
@@ -513,6 +520,15 @@ pub fn verify_located(
         signatures,
         problems,
     })
+}
+
+/// Whether an envelope's (unverified) statement says it is of `predicate_type`: only to
+/// explain why nothing verified.
+fn claims_type(env: &Envelope, predicate_type: &str) -> bool {
+    B64.decode(&env.payload)
+        .ok()
+        .and_then(|p| serde_json::from_slice::<Statement>(&p).ok())
+        .is_some_and(|s| s.predicate_type == predicate_type)
 }
 
 fn missing_annotation(
@@ -582,12 +598,7 @@ pub fn verify_attestations_located(
             .find_map(|(i, k)| env.verify(k).map(|p| (i, k, p)));
         let Some((index, key, payload)) = verified else {
             // Unverified: only worth a word when it claims the wanted type.
-            let claims = B64
-                .decode(&env.payload)
-                .ok()
-                .and_then(|p| serde_json::from_slice::<Statement>(&p).ok())
-                .is_some_and(|s| s.predicate_type == predicate_type);
-            if claims {
+            if claims_type(&env, predicate_type) {
                 of_type += 1;
                 problems.push(format!(
                     "a {predicate_type} attestation signed by none of the given keys (or tampered)"

@@ -253,6 +253,13 @@ fn bundles_are_found_through_the_fallback_tag() {
     let result = verify_located(&located, &options(&[&key.public()])).unwrap();
     assert_eq!(result.signatures.len(), 1);
     assert_eq!(result.signatures[0].kind, "bundle");
+    let stranger = PrivateKey::generate();
+    let refused = verify_located(&located, &options(&[&stranger.public()])).unwrap();
+    assert!(refused.signatures.is_empty());
+    assert_eq!(
+        refused.problems,
+        ["a bundle signature made by none of the given keys (or tampered)"]
+    );
     let index = memory(&located)
         .manifest(&signed.digest.replace(':', "-"))
         .unwrap()
