@@ -35,7 +35,7 @@ pub enum SignError {
 #[derive(Debug, Clone)]
 pub struct Access {
     pub credentials: Option<Credentials>,
-    /// Bound on each request.
+    /// Bound on each request, and on when the last one may start (see [`store::Deadline`]).
     pub timeout: Duration,
 }
 
@@ -97,7 +97,10 @@ fn open(
 ) -> Result<Located, SignError> {
     match image {
         ImageRef::Registry(r) => Ok(Located {
-            store: Box::new(Repository::connect(r, credentials, timeout)),
+            store: Box::new(store::Deadline::new(
+                Repository::connect(r, credentials, timeout),
+                timeout,
+            )),
             reference: match &r.reference {
                 Reference::Tag(t) => t.clone(),
                 Reference::Digest(d) => d.to_string(),
@@ -317,6 +320,8 @@ pub struct VerifyOptions {
     pub keys: Vec<PublicKey>,
     /// Annotations every accepted signature must carry (simple-signing `optional`).
     pub annotations: BTreeMap<String, String>,
+    /// Bound on each registry request; no request starts once this much time has passed
+    /// since the call began (see [`store::Deadline`]).
     pub timeout: Duration,
     pub credentials: Option<Credentials>,
 }

@@ -310,6 +310,72 @@ pub fn referrers(
     Ok(out)
 }
 
+/// A store whose requests stop once `budget` has passed since it was made: each request is
+/// bounded by the registry client's own timeout and none starts after the budget is spent, so
+/// a whole verification takes at most about twice the budget, however many signatures a
+/// hostile registry lists.
+#[derive(Debug)]
+pub struct Deadline<S> {
+    inner: S,
+    budget: std::time::Duration,
+    deadline: std::time::Instant,
+}
+
+impl<S: Store> Deadline<S> {
+    pub fn new(inner: S, budget: std::time::Duration) -> Deadline<S> {
+        Deadline {
+            inner,
+            budget,
+            deadline: std::time::Instant::now() + budget,
+        }
+    }
+
+    fn check(&self, what: &str) -> Result<(), ImageError> {
+        if std::time::Instant::now() < self.deadline {
+            return Ok(());
+        }
+        Err(ImageError::Registry {
+            image: self.inner.name().to_owned(),
+            what: format!(
+                "{what}: timed out (the {} s budget is spent)",
+                self.budget.as_secs_f64()
+            ),
+            source: None,
+        })
+    }
+}
+
+impl<S: Store> Store for Deadline<S> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>, ImageError> {
+        self.check(&format!("reading manifest {reference}"))?;
+        self.inner.manifest(reference)
+    }
+    fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest, ImageError> {
+        self.check(&format!("writing manifest {reference}"))?;
+        self.inner.put_manifest(reference, bytes, media_type)
+    }
+    fn blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError> {
+        self.check(&format!("reading blob {digest}"))?;
+        self.inner.blob(digest, limit)
+    }
+    fn put_blob(&self, bytes: &[u8]) -> Result<Digest, ImageError> {
+        self.check("writing a blob")?;
+        self.inner.put_blob(bytes)
+    }
+    fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
+        self.check(&format!("reading the referrers of {digest}"))?;
+        self.inner.referrers(digest)
+    }
+}
+
 type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
 
 /// A store in memory: manifests by tag and digest, blobs by digest, no referrers API. For

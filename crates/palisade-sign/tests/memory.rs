@@ -270,3 +270,18 @@ fn bundles_are_found_through_the_fallback_tag() {
     assert_eq!(found.attestations.len(), 1);
     assert_eq!(found.attestations[0].kind, "bundle");
 }
+
+#[test]
+fn no_request_starts_after_the_budget_is_spent() {
+    let store = MemoryStore::default();
+    store
+        .put_manifest("v1", b"{}", store::OCI_MANIFEST)
+        .unwrap();
+    let spent = store::Deadline::new(store.clone(), Duration::ZERO);
+    let located = Located::new(Box::new(spent), "v1", "registry.example/app");
+    let err = verify_located(&located, &options(&[])).unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    let fresh = store::Deadline::new(store, Duration::from_secs(60));
+    let located = Located::new(Box::new(fresh), "v1", "registry.example/app");
+    assert!(verify_located(&located, &options(&[])).is_ok());
+}
