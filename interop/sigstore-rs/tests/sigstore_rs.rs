@@ -226,3 +226,88 @@ async fn sigstore_rs_verifies_palisade_signatures_anonymous_registry() {
 async fn sigstore_rs_verifies_palisade_signatures_htpasswd_registry() {
     check(Registry::start(true)).await;
 }
+
+/// sigstore-rs writes, palisade reads: a key pair sigstore-rs made and encrypted the cosign
+/// way, and a signature it pushed as cosign does; palisade decrypts the key, and verifies the
+/// signature (with its annotations) against the image's digest.
+#[tokio::test(flavor = "current_thread")]
+async fn palisade_verifies_what_sigstore_rs_signs() {
+    use sigstore::cosign::Constraint;
+    use sigstore::cosign::constraint::{AnnotationMarker, PrivateKeySigner};
+    use sigstore::crypto::SigningScheme;
+    use zeroize::Zeroizing;
+
+    let registry = Registry::start(true);
+    registry.push("busybox.docker.tar", "team/app:v1");
+    let scheme = SigningScheme::ECDSA_P256_SHA256_ASN1;
+    let pair = scheme
+        .create_signer()
+        .unwrap()
+        .to_sigstore_keypair()
+        .unwrap();
+    let encrypted = pair.private_key_to_encrypted_pem(b"sigstore-rs").unwrap();
+    let public_pem = pair.public_key_to_pem().unwrap();
+
+    // The key, as sigstore-rs encrypted it, reads with its password and only with it.
+    let key = PrivateKey::from_pem("sigstore-rs.key", &encrypted, b"sigstore-rs").unwrap();
+    assert_eq!(
+        key.public(),
+        palisade_sign::PublicKey::from_pem(&public_pem).unwrap()
+    );
+    assert!(PrivateKey::from_pem("sigstore-rs.key", &encrypted, b"wrong").is_err());
+
+    let config = ClientConfig {
+        protocol: ClientProtocol::Http,
+        ..ClientConfig::default()
+    };
+    let mut client = ClientBuilder::default()
+        .with_oci_client_config(config)
+        .build()
+        .unwrap();
+    let image: OciReference = format!("{}/team/app:v1", registry.addr).parse().unwrap();
+    let (signature_image, digest) = client.triangulate(&image, &registry.auth()).await.unwrap();
+    let mut layer = SignatureLayer::new_unsigned(&image, &digest).unwrap();
+    AnnotationMarker {
+        annotations: [("team".to_owned(), "platform".to_owned())].into(),
+    }
+    .add_constraint(&mut layer)
+    .unwrap();
+    PrivateKeySigner::new_with_raw(
+        Zeroizing::new(encrypted.as_bytes().to_vec()),
+        Zeroizing::new(b"sigstore-rs".to_vec()),
+        &scheme,
+    )
+    .unwrap()
+    .add_constraint(&mut layer)
+    .unwrap();
+    client
+        .push_signature(None, &registry.auth(), &signature_image, vec![layer])
+        .await
+        .unwrap();
+
+    let app = registry.palisade_ref("team/app:v1");
+    let mut options = palisade_sign::VerifyOptions {
+        keys: vec![palisade_sign::PublicKey::from_pem(&public_pem).unwrap()],
+        annotations: BTreeMap::from([("team".to_owned(), "platform".to_owned())]),
+        timeout: Duration::from_secs(10),
+        credentials: registry.access().credentials,
+    };
+    let verified = palisade_sign::verify_image(&app, &options).unwrap();
+    assert_eq!(verified.signatures.len(), 1, "{:?}", verified.problems);
+    assert_eq!(verified.digest.to_string(), digest);
+    options.annotations = BTreeMap::from([("team".to_owned(), "other".to_owned())]);
+    assert!(
+        palisade_sign::verify_image(&app, &options)
+            .unwrap()
+            .signatures
+            .is_empty()
+    );
+    options.annotations.clear();
+    options.keys = vec![PrivateKey::generate().public()];
+    assert!(
+        palisade_sign::verify_image(&app, &options)
+            .unwrap()
+            .signatures
+            .is_empty()
+    );
+}
