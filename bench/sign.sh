@@ -5,13 +5,16 @@
 #   (b) `palisade verify` alone, the whole process (start, key, resolve the tag, read the
 #       signature manifest and layers, check), mean of 30 runs after 3 warm-ups
 #       (target: <= 20 ms);
-#   (c) the same for a verdict attestation (`verify-attestation --require final_action=go`).
+#   (c) the same for a verdict attestation (`verify-attestation --require final_action=go`);
+#   (d) `palisade_sign::verify_located` in-process on one warm registry connection, as a
+#       long-running verifier calls it, 200 calls (target: <= 20 ms).
 # Needs the test images (../shared/tools/build-test-images.sh), docker-registry, skopeo and
 # hyperfine (.ci/setup). Usage: bench/sign.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 images=${PALISADE_IMAGES:-/tmp/palisade-images}
 cargo build --release -q -p palisade --manifest-path "$root/Cargo.toml"
+cargo build --release -q -p palisade-sign --example verify_warm --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/palisade"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -45,3 +48,5 @@ echo "(b) verify, whole process:"
 hyperfine -N --warmup 3 --runs 30 --style basic "$bin verify --key k.pub $image" 2>/dev/null | grep -E "Time|Range"
 echo "(c) verify-attestation --require final_action=go, whole process:"
 hyperfine -N --warmup 3 --runs 30 --style basic "$bin verify-attestation --key k.pub --type verdict --require final_action=go $image" 2>/dev/null | grep -E "Time|Range"
+echo "(d) in-process, warm connection:"
+"$root/target/release/examples/verify_warm" "$image" k.pub 200
