@@ -53,6 +53,23 @@ impl Text {
             .collect();
     }
 
+    /// Appends a space and `other` in place (for `append`), keeping both texts' positions.
+    /// Costs the length of `other` only, so thousands of appends stay linear.
+    pub fn append(&mut self, other: &Text) {
+        let shift = self.value.len() as u32 + 1;
+        if other.positions.is_empty() {
+            self.positions
+                .push((shift, other.span.line, other.span.column));
+        }
+        self.positions
+            .extend(other.positions.iter().map(|&(o, l, c)| (o + shift, l, c)));
+        self.files.push((shift, other.span.file.clone()));
+        self.files
+            .extend(other.files.iter().map(|(o, f)| (o + shift, f.clone())));
+        self.value.push(' ');
+        self.value.push_str(&other.value);
+    }
+
     /// `self` followed by a space and `other` (for `append`), keeping both texts' positions.
     pub fn concat(&self, other: &Text) -> Text {
         let shift = self.value.len() as u32 + 1;
@@ -82,11 +99,11 @@ impl Text {
                     .value
                     .get(start as usize..offset)
                     .map_or(0, |s| s.chars().count() as u32);
-                let file = self
-                    .files
-                    .iter()
-                    .rev()
-                    .find(|(o, _)| *o <= start)
+                // `files` is sorted by offset: the last entry at or before `start`.
+                let at = self.files.partition_point(|(o, _)| *o <= start);
+                let file = at
+                    .checked_sub(1)
+                    .and_then(|i| self.files.get(i))
                     .map_or(&self.span.file, |(_, f)| f);
                 Span::new(file.clone(), line, column + extra)
             }

@@ -259,6 +259,10 @@ pub fn compile(files: &[RawFile]) -> Ruleset {
         source: Source::Syscall,
         unknown_field: false,
         evt_spans: Vec::new(),
+        expansions: 0,
+        list_overflow: false,
+        list_span: Span::new("", 0, 0),
+        list_visits: 0,
     };
     let mut out = Vec::new();
     let defined = rules.len();
@@ -392,7 +396,7 @@ fn merge_macro(
     let append = m.append || m.override_condition == Some(Merge::Append);
     if append {
         match macros.get_mut(name) {
-            Some(def) => def.text = def.text.concat(text),
+            Some(def) => def.text.append(text),
             None => diags.push(Diagnostic::error(
                 "append-without-base",
                 m.span.clone(),
@@ -480,12 +484,10 @@ fn merge_rule(
         }
         if let Some(c) = &r.condition {
             match mode("condition") {
-                Some(Merge::Append) => {
-                    b.condition = Some(match &b.condition {
-                        Some(old) => old.concat(c),
-                        None => c.clone(),
-                    })
-                }
+                Some(Merge::Append) => match &mut b.condition {
+                    Some(old) => old.append(c),
+                    None => b.condition = Some(c.clone()),
+                },
                 Some(Merge::Replace) => b.condition = Some(c.clone()),
                 None => {}
             }
@@ -583,7 +585,20 @@ struct Cx<'a> {
     source: Source,
     unknown_field: bool,
     evt_spans: Vec<(String, Span)>,
+    /// Macro references expanded for the current rule (bounded by [`MAX_MACRO_EXPANSIONS`]).
+    expansions: usize,
+    /// Whether the current comparison's lists were cut at [`MAX_LIST_ITEMS`], and where it is.
+    list_overflow: bool,
+    list_span: Span,
+    list_visits: usize,
 }
+
+/// How deep macros may nest (Falco's own rules nest a handful deep).
+const MAX_MACRO_DEPTH: usize = 64;
+/// How many macro references one rule's condition may expand to.
+const MAX_MACRO_EXPANSIONS: usize = 20_000;
+/// How many values the lists of one comparison may expand to.
+const MAX_LIST_ITEMS: usize = 100_000;
 
 /// Whether a field of type `ty` can be compared with `op`: text takes every operator, the
 /// other types equality, order (numbers) and sets.
@@ -605,6 +620,7 @@ impl Cx<'_> {
 
     fn rule(&mut self, r: &RawRule) -> Option<Rule> {
         let name = r.name.as_ref()?.value.clone();
+        self.expansions = 0;
         let mut ok = true;
         for (key, present) in [
             ("condition", r.condition.is_some()),
@@ -1010,6 +1026,31 @@ impl Cx<'_> {
             return (Node::False, Evt::Any);
         };
         self.used_macros.insert(name.to_string());
+        if self.stack.len() >= MAX_MACRO_DEPTH {
+            self.err(
+                "macro-too-deep",
+                span,
+                format!(
+                    "macro `{name}` is nested more than {MAX_MACRO_DEPTH} macros deep (through {} …)",
+                    self.stack.iter().take(3).cloned().collect::<Vec<_>>().join(" -> ")
+                ),
+            );
+            return (Node::False, Evt::Any);
+        }
+        self.expansions += 1;
+        if self.expansions > MAX_MACRO_EXPANSIONS {
+            if self.expansions == MAX_MACRO_EXPANSIONS + 1 {
+                self.err(
+                    "condition-too-large",
+                    span,
+                    format!(
+                        "the condition expands to more than {MAX_MACRO_EXPANSIONS} macro references; \
+                         simplify the macros it uses"
+                    ),
+                );
+            }
+            return (Node::False, Evt::Any);
+        }
         if self.stack.iter().any(|s| s == name) {
             self.err(
                 "macro-cycle",
@@ -1085,13 +1126,37 @@ impl Cx<'_> {
         }
     }
 
-    /// Expands list names among values (recursively), marking lists used.
+    /// Expands list names among values (recursively), marking lists used. The values of one
+    /// comparison are bounded ([`MAX_LIST_ITEMS`]): lists that double at each level cannot
+    /// make loading exponential.
     fn expand(&mut self, values: &[Value], out: &mut Vec<String>, depth: usize) {
         for v in values {
+            self.list_visits += 1;
+            if out.len() >= MAX_LIST_ITEMS || self.list_visits > 4 * MAX_LIST_ITEMS {
+                if !self.list_overflow {
+                    self.list_overflow = true;
+                    let span = self.list_span.clone();
+                    self.err(
+                        "list-too-large",
+                        span,
+                        format!("the lists of one comparison expand to more than {MAX_LIST_ITEMS} values"),
+                    );
+                }
+                return;
+            }
             if !v.quoted {
                 if let Some(l) = self.lists.get(&v.text) {
                     self.used_lists.insert(v.text.clone());
-                    if depth < 32 {
+                    if depth >= 32 {
+                        let span = self.list_span.clone();
+                        self.err(
+                            "list-too-deep",
+                            span,
+                            format!("list `{}` nests lists more than 32 deep", v.text),
+                        );
+                        return;
+                    }
+                    {
                         let items: Vec<Value> = l
                             .items
                             .iter()
@@ -1147,6 +1212,9 @@ impl Cx<'_> {
             );
             return fail;
         }
+        self.list_overflow = false;
+        self.list_visits = 0;
+        self.list_span = text.span_at(at);
         let values: Vec<String> = match rhs {
             Rhs::None => Vec::new(),
             Rhs::Value(v) => {
