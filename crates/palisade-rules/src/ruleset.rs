@@ -214,7 +214,16 @@ pub fn compile(files: &[RawFile]) -> Ruleset {
         for item in &f.items {
             match item {
                 RawItem::RequiredEngineVersion(v) => {
-                    if version_gt(&v.value, ENGINE_VERSION) {
+                    if !is_engine_version(&v.value) {
+                        diags.push(Diagnostic::warning(
+                            "engine-version",
+                            v.span.clone(),
+                            format!(
+                                "required_engine_version {:?} is not a version (MAJOR.MINOR.PATCH, or the old integer form)",
+                                v.value
+                            ),
+                        ));
+                    } else if version_gt(&semver_of(&v.value), ENGINE_VERSION) {
                         diags.push(Diagnostic::warning(
                             "engine-version",
                             v.span.clone(),
@@ -333,6 +342,25 @@ pub fn compile(files: &[RawFile]) -> Ruleset {
         rules: out,
         diagnostics: diags,
         defined,
+    }
+}
+
+/// Falco's forms: `0.31.0` (semantic version), or an old engine number such as `10`.
+fn is_engine_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.trim().split('.').collect();
+    let numbers = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
+    numbers && (parts.len() == 3 || (parts.len() == 1 && parts[0].len() <= 4))
+}
+
+/// The old integer engine versions are Falco's `0.N.0`.
+fn semver_of(v: &str) -> String {
+    let v = v.trim();
+    if v.contains('.') {
+        v.to_owned()
+    } else {
+        format!("0.{v}.0")
     }
 }
 

@@ -82,3 +82,15 @@ fn issue_14_forty_thousand_appends_load_in_linear_time() {
         set.diagnostics.first()
     );
 }
+
+#[test]
+fn issue_14_an_absurd_required_engine_version_is_warned_about() {
+    for v in ["banana", "99999999999999999999999", "1.2.3.4.5", "-1"] {
+        let found = codes(&format!("- required_engine_version: {v}\n"));
+        assert!(found.contains(&"engine-version"), "{v}: {found:?}");
+    }
+    for v in ["0.31.0", "10"] {
+        let found = codes(&format!("- required_engine_version: {v}\n"));
+        assert!(!found.contains(&"engine-version"), "{v}: {found:?}");
+    }
+}
