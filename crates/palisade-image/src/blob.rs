@@ -56,9 +56,22 @@ impl BlobSource for LayoutBlobs {
                 ));
             }
         };
-        let file = File::open(&path).map_err(|e| ImageError::io(&path, e))?;
+        let file = open_regular(&path)?;
         Ok(Box::new(io::BufReader::with_capacity(256 << 10, file)))
     }
+}
+
+/// Opens a file of an image layout, refusing anything but a regular file (a FIFO would block,
+/// a symlink to `/dev/zero` would never end).
+pub(crate) fn open_regular(path: &Path) -> Result<File, ImageError> {
+    let meta = std::fs::metadata(path).map_err(|e| ImageError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(ImageError::invalid(
+            path.display().to_string(),
+            "not a regular file (a device, FIFO or directory); refused",
+        ));
+    }
+    File::open(path).map_err(|e| ImageError::io(path, e))
 }
 
 /// One member of a tar archive on disk: where its data starts and how long it is.

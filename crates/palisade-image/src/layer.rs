@@ -382,6 +382,16 @@ pub(crate) fn read_layer<V: FileVisitor>(
                 let total = compressed_count.fetch_add(chunk.len() as u64, Ordering::Relaxed)
                     + chunk.len() as u64;
                 progress.advance(chunk.len() as u64);
+                // Stop at the size the descriptor declares: a blob that goes on is not read to
+                // its end first (a sparse file can claim terabytes).
+                if let Some(size) = spec.size {
+                    if total > size {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("the blob is larger than the {size} bytes its descriptor says; reading stopped"),
+                        ));
+                    }
+                }
                 if compression == Compression::None {
                     check_expansion(total, total, limits)?;
                 }

@@ -256,8 +256,8 @@ pub fn open(reference: &ImageRef, options: &OpenOptions) -> Result<Image, ImageE
         ImageRef::OciLayout { dir, tag } => {
             let index = read_index(&name, |n| {
                 let path = dir.join(n);
-                let bytes = std::fs::read(&path).map_err(|e| ImageError::io(&path, e))?;
-                Ok(bytes)
+                let file = blob::open_regular(&path)?;
+                read_limited(&name, n, Box::new(file), options.limits.max_json_bytes)
             })?;
             let blobs = LayoutBlobs { root: dir.clone() };
             open_oci(
