@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
 
     let store = MemoryStore::default();
     let image = store
-        .put_manifest("v1", br#"{"schemaVersion":2,"layers":[]}"#, store::OCI_MANIFEST)
+        .put_manifest(
+            "v1",
+            br#"{"schemaVersion":2,"layers":[]}"#,
+            store::OCI_MANIFEST,
+        )
         .unwrap();
     let _ = store.put_blob(data);
     for tag in [

@@ -194,7 +194,11 @@ async fn check(registry: Registry) {
     palisade_sign::sign_image(&app, &k2, &BTreeMap::new(), false, &registry.access()).unwrap();
 
     let layers = sigstore_layers(&registry, "team/app:v1").await;
-    assert_eq!(layers.len(), 2, "both signatures are layers of one manifest");
+    assert_eq!(
+        layers.len(),
+        2,
+        "both signatures are layers of one manifest"
+    );
     assert!(accepted(&layers, &by_key(&k1.public().to_pem())));
     assert!(accepted(&layers, &by_key(&k2.public().to_pem())));
     assert!(!accepted(&layers, &by_key(&k3.public().to_pem())));
