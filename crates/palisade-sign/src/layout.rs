@@ -66,6 +66,11 @@ impl Layout {
     }
 
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
+        // Only regular files: a FIFO would block, a link to a device would never end.
+        let meta = std::fs::metadata(path).map_err(|e| self.io(path, e))?;
+        if !meta.is_file() {
+            return Err(self.invalid(format!("{} is not a regular file", path.display())));
+        }
         let file = std::fs::File::open(path).map_err(|e| self.io(path, e))?;
         let mut bytes = Vec::new();
         file.take(limit + 1)
@@ -256,6 +261,19 @@ impl Store for Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.json"), r#"{"manifests":[]}"#).unwrap();
+        let layout = Layout::open(dir.path()).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        let err = layout.read(&dir.path().join("zero"), 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        std::fs::remove_file(dir.path().join("index.json")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("index.json")).unwrap();
+        assert!(Layout::open(dir.path()).is_err());
+    }
 
     #[test]
     fn signature_tags_are_recognised() {
