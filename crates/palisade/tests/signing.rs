@@ -906,3 +906,79 @@ fn openssl_keys_sign_blobs_that_openssl_verifies_and_nothing_secret_is_logged() 
         1
     );
 }
+
+/// Runs `palisade ARGS` on a pseudo-terminal (util-linux `script`) with `input` typed in and
+/// no password in the environment.
+fn on_terminal(dir: &Path, args: &str, input: &str) -> Output {
+    support::require_tool("script");
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", support::binary().display()),
+            "/dev/null",
+        ])
+        .current_dir(dir)
+        .env_remove("PALISADE_PASSWORD")
+        .env_remove("COSIGN_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn passwords_are_asked_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = on_terminal(d, "key generate --output-prefix t", "tty pass\ntty pass\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Enter password again"),
+        "{}",
+        text(&out)
+    );
+    // The key is encrypted with what was typed.
+    let out = Command::new(support::binary())
+        .args(["key", "public", "--key", "t.key"])
+        .current_dir(d)
+        .env("PALISADE_PASSWORD", "tty pass")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        std::fs::read_to_string(d.join("t.pub")).unwrap().trim()
+    );
+    let out = on_terminal(d, "key public --key t.key", "tty pass\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("-----BEGIN PUBLIC KEY-----"));
+    // Two different passwords: no key is written.
+    let out = on_terminal(d, "key generate --output-prefix u", "one\ntwo\n");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("do not match"), "{}", text(&out));
+    assert!(!d.join("u.key").exists());
+    // No terminal and no password in the environment: one clear error.
+    let out = Command::new(support::binary())
+        .args(["key", "public", "--key", "t.key"])
+        .current_dir(d)
+        .env_remove("PALISADE_PASSWORD")
+        .env_remove("COSIGN_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("set PALISADE_PASSWORD"),
+        "{}",
+        text(&out)
+    );
+}
