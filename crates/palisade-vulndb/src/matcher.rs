@@ -234,103 +234,183 @@ enum Verdict {
     Undecidable,
 }
 
-fn evaluate_events(
+/// Which kind of OSV event a parsed event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+}
+
+/// A range with its versions parsed once, for every package of that name.
+#[derive(Debug)]
+enum PreparedRange {
+    /// Events sorted by version (`None`: introduced at the beginning).
+    Events(Result<Vec<(Option<Version>, EventKind)>, String>),
+    /// The same, compared as SemVer.
+    Semver(Result<Vec<(Option<Version>, EventKind)>, String>),
+    Git,
+    Npm(Result<palisade_version::npm::Range, String>),
+    Cargo {
+        reqs: Vec<palisade_version::cargo::VersionReq>,
+        error: Option<String>,
+    },
+}
+
+/// An advisory's affected entry prepared for one package name: versions parsed once.
+#[derive(Debug)]
+struct Prepared {
+    advisory_id: String,
+    affected: Affected,
+    versions: Vec<Version>,
+    ranges: Vec<PreparedRange>,
+}
+
+fn prepare_events(
     scheme: Scheme,
-    installed: &Version,
     events: &[Event],
-) -> Result<bool, palisade_version::VersionError> {
-    // OSV's evaluation: sort the events by version, then walk them.
-    let mut parsed: Vec<(Option<Version>, &Event)> = Vec::with_capacity(events.len());
+    trim_v: bool,
+) -> Result<Vec<(Option<Version>, EventKind)>, String> {
+    let text = |v: &str| -> String {
+        if trim_v {
+            v.trim_start_matches('v').to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let mut parsed = Vec::with_capacity(events.len());
     for e in events {
         match e {
-            Event::Introduced(v) => parsed.push((scheme.parse_introduced(v)?, e)),
+            Event::Introduced(v) => parsed.push((
+                scheme
+                    .parse_introduced(&text(v))
+                    .map_err(|e| e.to_string())?,
+                EventKind::Introduced,
+            )),
+            Event::Fixed(v) => parsed.push((
+                Some(scheme.parse(&text(v)).map_err(|e| e.to_string())?),
+                EventKind::Fixed,
+            )),
+            Event::LastAffected(v) => parsed.push((
+                Some(scheme.parse(&text(v)).map_err(|e| e.to_string())?),
+                EventKind::LastAffected,
+            )),
             Event::Limit(_) => {}
-            _ => parsed.push((Some(scheme.parse(e.version())?), e)),
         }
     }
     parsed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut affected = false;
-    for (v, e) in &parsed {
-        match (e, v) {
-            (Event::Introduced(_), None) => affected = true,
-            (Event::Introduced(_), Some(v)) if installed >= v => affected = true,
-            (Event::Fixed(_), Some(v)) if installed >= v => affected = false,
-            (Event::LastAffected(_), Some(v)) if installed > v => affected = false,
-            _ => {}
-        }
-    }
-    Ok(affected)
+    Ok(parsed)
 }
 
-fn evaluate(
-    lookup: &Lookup,
-    installed: &Version,
-    affected: &Affected,
-    notes: &mut BTreeSet<String>,
-) -> Verdict {
-    if affected.versions.iter().any(|v| v == &lookup.version)
-        || affected
-            .versions
-            .iter()
-            .any(|v| lookup.scheme.parse(v).is_ok_and(|v| &v == installed))
-    {
-        return Verdict::Affected;
-    }
-    let mut decidable = !affected.versions.is_empty();
-    for range in &affected.ranges {
-        let result = match range {
-            Range::Ecosystem { events } => evaluate_events(lookup.scheme, installed, events),
+fn prepare(scheme: Scheme, candidate: Candidate) -> Prepared {
+    let versions = candidate
+        .affected
+        .versions
+        .iter()
+        .filter_map(|v| scheme.parse(v).ok())
+        .collect();
+    let ranges = candidate
+        .affected
+        .ranges
+        .iter()
+        .map(|range| match range {
+            Range::Ecosystem { events } => {
+                PreparedRange::Events(prepare_events(scheme, events, false))
+            }
             Range::Semver { events } => {
-                let trimmed = lookup.version.trim_start_matches('v');
-                match Scheme::Semver.parse(trimmed) {
-                    Ok(sv) => {
-                        let events: Vec<Event> = events
-                            .iter()
-                            .map(|e| match e {
-                                Event::Introduced(v) => {
-                                    Event::Introduced(v.trim_start_matches('v').to_owned())
-                                }
-                                Event::Fixed(v) => {
-                                    Event::Fixed(v.trim_start_matches('v').to_owned())
-                                }
-                                Event::LastAffected(v) => {
-                                    Event::LastAffected(v.trim_start_matches('v').to_owned())
-                                }
-                                Event::Limit(v) => Event::Limit(v.clone()),
-                            })
-                            .collect();
-                        evaluate_events(Scheme::Semver, &sv, &events)
-                    }
-                    Err(e) => Err(e),
-                }
+                PreparedRange::Semver(prepare_events(Scheme::Semver, events, true))
             }
-            Range::Git { .. } => {
-                notes.insert("GIT ranges are not evaluated (an installed package has no commit); such entries match only through their version lists".to_owned());
-                continue;
-            }
-            Range::Npm { vulnerable, .. } => {
-                match palisade_version::npm::Range::parse(
+            Range::Git { .. } => PreparedRange::Git,
+            Range::Npm { vulnerable, .. } => PreparedRange::Npm(
+                palisade_version::npm::Range::parse(
                     vulnerable,
                     palisade_version::npm::Options::default(),
-                ) {
-                    Ok(r) => Ok(r.satisfies(&lookup.version)),
-                    Err(e) => Err(e),
-                }
-            }
+                )
+                .map_err(|e| e.to_string()),
+            ),
             Range::Cargo {
                 patched,
                 unaffected,
             } => {
-                let mut safe = false;
+                let mut reqs = Vec::new();
                 let mut error = None;
                 for req in patched.iter().chain(unaffected) {
                     match palisade_version::cargo::VersionReq::parse(req) {
-                        Ok(r) => safe |= r.matches(&lookup.version),
-                        Err(e) => error = Some(e),
+                        Ok(r) => reqs.push(r),
+                        Err(e) => error = Some(e.to_string()),
                     }
                 }
+                PreparedRange::Cargo { reqs, error }
+            }
+        })
+        .collect();
+    Prepared {
+        advisory_id: candidate.advisory_id,
+        affected: candidate.affected,
+        versions,
+        ranges,
+    }
+}
+
+fn walk_events(installed: &Version, events: &[(Option<Version>, EventKind)]) -> bool {
+    let mut affected = false;
+    for (v, kind) in events {
+        match (kind, v) {
+            (EventKind::Introduced, None) => affected = true,
+            (EventKind::Introduced, Some(v)) if installed >= v => affected = true,
+            (EventKind::Fixed, Some(v)) if installed >= v => affected = false,
+            (EventKind::LastAffected, Some(v)) if installed > v => affected = false,
+            _ => {}
+        }
+    }
+    affected
+}
+
+/// [`evaluate`] on a prepared entry: the same verdicts, with nothing parsed per package but
+/// the installed version (and its SemVer reading, once).
+fn evaluate_prepared(
+    lookup: &Lookup,
+    installed: &Version,
+    semver: &mut Option<Result<Version, String>>,
+    prepared: &Prepared,
+    notes: &mut BTreeSet<String>,
+) -> Verdict {
+    let affected = &prepared.affected;
+    if affected.versions.iter().any(|v| v == &lookup.version)
+        || prepared.versions.iter().any(|v| v == installed)
+    {
+        return Verdict::Affected;
+    }
+    let mut decidable = !affected.versions.is_empty();
+    for range in &prepared.ranges {
+        let result: Result<bool, String> = match range {
+            PreparedRange::Events(events) => events
+                .as_ref()
+                .map(|ev| walk_events(installed, ev))
+                .map_err(Clone::clone),
+            PreparedRange::Semver(events) => {
+                let sv = semver.get_or_insert_with(|| {
+                    Scheme::Semver
+                        .parse(lookup.version.trim_start_matches('v'))
+                        .map_err(|e| e.to_string())
+                });
+                match (&*sv, events) {
+                    (Ok(sv), Ok(ev)) => Ok(walk_events(sv, ev)),
+                    (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+                }
+            }
+            PreparedRange::Git => {
+                notes.insert("GIT ranges are not evaluated (an installed package has no commit); such entries match only through their version lists".to_owned());
+                continue;
+            }
+            PreparedRange::Npm(r) => r
+                .as_ref()
+                .map(|r| r.satisfies(&lookup.version))
+                .map_err(Clone::clone),
+            PreparedRange::Cargo { reqs, error } => {
+                let safe = reqs.iter().any(|r| r.matches(&lookup.version));
                 match error {
-                    Some(e) if !safe => Err(e),
+                    Some(e) if !safe => Err(e.clone()),
                     _ => Ok(!safe),
                 }
             }
@@ -408,7 +488,7 @@ pub fn match_packages(
             });
         }
     }
-    let mut cache: HashMap<(String, String), std::rc::Rc<Vec<Candidate>>> = HashMap::new();
+    let mut cache: HashMap<(String, String), std::rc::Rc<Vec<Prepared>>> = HashMap::new();
     let mut advisories: HashMap<String, Option<Advisory>> = HashMap::new();
     let mut raw: Vec<Finding> = Vec::new();
     let mut os_unmatched = 0usize;
@@ -434,7 +514,12 @@ pub fn match_packages(
         let candidates = match cache.get(&key) {
             Some(c) => c.clone(),
             None => {
-                let c = std::rc::Rc::new(source.candidates(&lk.ecosystem, &lk.name)?);
+                let prepared: Vec<Prepared> = source
+                    .candidates(&lk.ecosystem, &lk.name)?
+                    .into_iter()
+                    .map(|c| prepare(lk.scheme, c))
+                    .collect();
+                let c = std::rc::Rc::new(prepared);
                 cache.insert(key, c.clone());
                 c
             }
@@ -453,8 +538,11 @@ pub fn match_packages(
             }
         };
         let mut per_advisory: BTreeMap<&str, Vec<&Affected>> = BTreeMap::new();
+        let mut semver = None;
         for c in candidates.iter() {
-            if let Verdict::Affected = evaluate(&lk, &installed, &c.affected, &mut notes) {
+            if let Verdict::Affected =
+                evaluate_prepared(&lk, &installed, &mut semver, c, &mut notes)
+            {
                 per_advisory
                     .entry(&c.advisory_id)
                     .or_default()
@@ -462,9 +550,10 @@ pub fn match_packages(
             }
         }
         for (id, affected) in per_advisory {
-            let advisory = advisories
-                .entry(id.to_owned())
-                .or_insert_with(|| source.advisory(id).ok().flatten());
+            if !advisories.contains_key(id) {
+                advisories.insert(id.to_owned(), source.advisory(id).ok().flatten());
+            }
+            let advisory = &advisories[id];
             let Some(advisory) = advisory.as_ref() else {
                 continue;
             };
@@ -542,12 +631,23 @@ pub fn match_packages(
         }
         report.findings.push(finding);
     }
-    report.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.package.name.cmp(&b.package.name))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    // Sort an index rather than the findings themselves: a finding is large, and moving it
+    // around costs more than comparing it. Stable, as before.
+    let mut order: Vec<usize> = (0..report.findings.len()).collect();
+    {
+        let f = &report.findings;
+        order.sort_by(|&a, &b| {
+            f[b].severity
+                .cmp(&f[a].severity)
+                .then_with(|| f[a].package.name.cmp(&f[b].package.name))
+                .then_with(|| f[a].id.cmp(&f[b].id))
+        });
+    }
+    let mut slots: Vec<Option<Finding>> = std::mem::take(&mut report.findings)
+        .into_iter()
+        .map(Some)
+        .collect();
+    report.findings = order.into_iter().filter_map(|i| slots[i].take()).collect();
     report.diagnostics = diagnostics.into_iter().collect();
     report
         .diagnostics
@@ -562,15 +662,19 @@ pub fn match_packages(
 /// DEBCL), keeping the highest severity and every fixed version.
 fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    // Index of merged finding by (package purl + path, name).
-    let mut index: HashMap<(String, Option<String>, String), usize> = HashMap::new();
+    // Findings arrive package by package: merge within each run of the same package (purl and
+    // path), indexing the run's findings by every id and alias.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut run: Option<(String, Option<String>)> = None;
     for f in findings {
-        let pkg = (f.package.purl.clone(), f.package.path.clone());
-        let hit = f.names().find_map(|n| {
-            index
-                .get(&(pkg.0.clone(), pkg.1.clone(), n.to_owned()))
-                .copied()
-        });
+        let same = run
+            .as_ref()
+            .is_some_and(|(purl, path)| *purl == f.package.purl && *path == f.package.path);
+        if !same {
+            index.clear();
+            run = Some((f.package.purl.clone(), f.package.path.clone()));
+        }
+        let hit = f.names().find_map(|n| index.get(n).copied());
         let slot = match hit {
             Some(i) => {
                 let target = &mut out[i];
@@ -603,9 +707,10 @@ fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
                 out.len() - 1
             }
         };
-        let names: Vec<String> = out[slot].names().map(str::to_owned).collect();
-        for n in names {
-            index.insert((pkg.0.clone(), pkg.1.clone(), n), slot);
+        for n in out[slot].names() {
+            if !index.contains_key(n) {
+                index.insert(n.to_owned(), slot);
+            }
         }
     }
     for f in &mut out {
