@@ -378,16 +378,26 @@ impl<S: Store> Store for Deadline<S> {
 
 type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
 
-/// A store in memory: manifests by tag and digest, blobs by digest, no referrers API. For
-/// tests and fuzzing; a blob may be replaced to play a tampering registry. Clones share
-/// their contents.
+/// A store in memory: manifests by tag and digest, blobs by digest, and a referrers API
+/// when asked for one. For tests and fuzzing; a blob may be replaced to play a tampering
+/// registry. Clones share their contents.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     blobs: Shared<std::collections::BTreeMap<String, Vec<u8>>>,
     tags: Shared<std::collections::BTreeMap<String, (Digest, String)>>,
+    /// Manifests stored with a `subject`: (subject, descriptor), when the API is on.
+    referrers: Option<Shared<Vec<(String, Value)>>>,
 }
 
 impl MemoryStore {
+    /// A store that answers the OCI 1.1 referrers API, as registries that have it do.
+    pub fn with_referrers_api() -> MemoryStore {
+        MemoryStore {
+            referrers: Some(Shared::default()),
+            ..MemoryStore::default()
+        }
+    }
+
     /// Replaces the bytes stored under `digest` (which then no longer match it).
     pub fn tamper(&self, digest: &Digest, bytes: Vec<u8>) {
         if let Ok(mut blobs) = self.blobs.lock() {
@@ -451,6 +461,20 @@ impl Store for MemoryStore {
                 );
             }
         }
+        let doc = serde_json::from_slice::<Value>(bytes).unwrap_or_default();
+        let subject = doc.pointer("/subject/digest").and_then(Value::as_str);
+        if let (Some(referrers), Some(subject)) = (&self.referrers, subject) {
+            let descriptor = json!({
+                "mediaType": media_type,
+                "digest": digest.to_string(),
+                "size": bytes.len(),
+                "artifactType": doc.get("artifactType").cloned().unwrap_or_default(),
+                "annotations": doc.get("annotations").cloned().unwrap_or_default(),
+            });
+            if let Ok(mut referrers) = referrers.lock() {
+                referrers.push((subject.to_owned(), descriptor));
+            }
+        }
         Ok(digest)
     }
 
@@ -486,7 +510,20 @@ impl Store for MemoryStore {
         Ok(digest)
     }
 
-    fn referrers(&self, _digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
-        Ok(None)
+    fn referrers(&self, digest: &Digest) -> Result<Option<Vec<u8>>, ImageError> {
+        let Some(referrers) = &self.referrers else {
+            return Ok(None);
+        };
+        let manifests: Vec<Value> = referrers
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|(subject, _)| *subject == digest.to_string())
+                    .map(|(_, d)| d.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+        Ok(Some(serde_json::to_vec(&index).unwrap_or_default()))
     }
 }

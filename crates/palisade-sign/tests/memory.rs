@@ -285,3 +285,46 @@ fn no_request_starts_after_the_budget_is_spent() {
     let located = Located::new(Box::new(fresh), "v1", "registry.example/app");
     assert!(verify_located(&located, &options(&[])).is_ok());
 }
+
+#[test]
+fn bundles_are_found_through_the_referrers_api_without_a_fallback_tag() {
+    let store = MemoryStore::with_referrers_api();
+    store
+        .put_manifest(
+            "v1",
+            br#"{"schemaVersion":2,"layers":[]}"#,
+            store::OCI_MANIFEST,
+        )
+        .unwrap();
+    let located = Located::new(Box::new(store.clone()), "v1", "registry.example/app");
+    let key = PrivateKey::generate();
+    let signed = sign_located(&located, &key, &BTreeMap::new(), true).unwrap();
+    attest_located(
+        &located,
+        &key,
+        VERDICT,
+        &json!({"final_action": "go"}),
+        true,
+    )
+    .unwrap();
+    // The registry lists them itself: no index under the digest's tag.
+    assert!(
+        store
+            .manifest(&signed.digest.replace(':', "-"))
+            .unwrap()
+            .is_none()
+    );
+    let result = verify_located(&located, &options(&[&key.public()])).unwrap();
+    assert_eq!(result.signatures.len(), 1, "{:?}", result.problems);
+    assert_eq!(result.signatures[0].kind, "bundle");
+    let found = verify_attestations_located(&located, VERDICT, &options(&[&key.public()])).unwrap();
+    assert_eq!(found.attestations.len(), 1, "{:?}", found.problems);
+    // The referrers index names the bundles' artifact type and subject.
+    let digest: palisade_core::Digest = signed.digest.parse().unwrap();
+    let index: Value = serde_json::from_slice(&store.referrers(&digest).unwrap().unwrap()).unwrap();
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        index["manifests"][0]["artifactType"],
+        envelope::BUNDLE_MEDIA
+    );
+}
