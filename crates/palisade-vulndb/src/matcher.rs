@@ -27,6 +27,11 @@ pub trait AdvisorySource {
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError>;
     /// The ecosystems the source has advisories for.
     fn ecosystems(&self) -> Result<BTreeSet<String>, StoreError>;
+    /// The advisories that list `alias` among their aliases.
+    fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
+        let _ = alias;
+        Ok(Vec::new())
+    }
 }
 
 impl AdvisorySource for Db {
@@ -35,6 +40,9 @@ impl AdvisorySource for Db {
     }
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
         Db::advisory(self, id)
+    }
+    fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
+        Db::by_alias(self, alias)
     }
     fn ecosystems(&self) -> Result<BTreeSet<String>, StoreError> {
         Ok(self.info()?.ecosystems.into_keys().collect())
@@ -233,6 +241,45 @@ enum Verdict {
     /// Only ranges that cannot be evaluated (GIT).
     Undecidable,
 }
+
+/// A severity, where it came from, and the CVSS score.
+type Rating = (Severity, Option<String>, Option<f64>);
+
+/// The ratings other imported records of the same issue give: the advisory's aliases, and the
+/// records that name one of its aliases (a GHSA record names the CVE a Debian record is filed
+/// under). Only rated records are kept, in the order found.
+fn related_ratings(advisory: &Advisory, source: &dyn AdvisorySource) -> Vec<(String, Rating)> {
+    let mut related: Vec<String> = advisory
+        .aliases
+        .iter()
+        .take(MAX_ALIASES_RATED)
+        .cloned()
+        .collect();
+    for alias in advisory.aliases.iter().take(MAX_ALIASES_RATED) {
+        for other in source.by_alias(alias).unwrap_or_default() {
+            if other != advisory.id && !related.contains(&other) {
+                related.push(other);
+            }
+        }
+    }
+    related
+        .into_iter()
+        .take(4 * MAX_ALIASES_RATED)
+        .filter_map(|id| {
+            let record = source.advisory(&id).ok().flatten()?;
+            let scores: Vec<&SeverityScore> = record
+                .severity
+                .iter()
+                .chain(record.affected.iter().flat_map(|x| x.severity.iter()))
+                .collect();
+            let rating = severity(&scores);
+            (rating.0 != Severity::Unknown || rating.2.is_some()).then_some((id, rating))
+        })
+        .collect()
+}
+
+/// How many aliases of one advisory are looked up for a rating.
+const MAX_ALIASES_RATED: usize = 16;
 
 /// Which kind of OSV event a parsed event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -490,6 +537,7 @@ pub fn match_packages(
     }
     let mut cache: HashMap<(String, String), std::rc::Rc<Vec<Prepared>>> = HashMap::new();
     let mut advisories: HashMap<String, Option<Advisory>> = HashMap::new();
+    let mut alias_ratings: HashMap<String, Vec<(String, Rating)>> = HashMap::new();
     let mut raw: Vec<Finding> = Vec::new();
     let mut os_unmatched = 0usize;
     for package in packages {
@@ -565,7 +613,28 @@ pub fn match_packages(
                 .flat_map(|a| a.severity.iter())
                 .chain(advisory.severity.iter())
                 .collect();
-            let (severity, severity_source, cvss_score) = severity(&scores);
+            let (mut severity, mut severity_source, mut cvss_score) = severity(&scores);
+            // The same issue as other feeds record it: a PYSEC or Debian record without a
+            // rating takes the rating of its GHSA or NVD-derived alias, when one was imported.
+            if severity == Severity::Unknown || cvss_score.is_none() {
+                let related = alias_ratings
+                    .entry(advisory.id.clone())
+                    .or_insert_with(|| related_ratings(advisory, source))
+                    .clone();
+                for (alias, (alias_severity, alias_source, alias_score)) in related {
+                    if severity == Severity::Unknown && alias_severity != Severity::Unknown {
+                        severity = alias_severity;
+                        severity_source = alias_source.map(|s| format!("{alias}: {s}"));
+                        cvss_score = alias_score;
+                    } else if cvss_score.is_none() && alias_score.is_some() {
+                        // Both shown: the feed's own rating, and the CVSS score of the alias.
+                        cvss_score = alias_score;
+                        if let (Some(own), Some(other)) = (&severity_source, alias_source) {
+                            severity_source = Some(format!("{own}; {alias}: {other}"));
+                        }
+                    }
+                }
+            }
             let mut fixed: Vec<String> = affected.iter().flat_map(|a| a.fixed_versions()).collect();
             fixed.sort();
             fixed.dedup();

@@ -118,6 +118,9 @@ CREATE INDEX IF NOT EXISTS affected_package ON affected(ecosystem, name);
 CREATE INDEX IF NOT EXISTS affected_advisory ON affected(advisory_id);
 CREATE TABLE IF NOT EXISTS stats(kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
     PRIMARY KEY(kind, key));
+CREATE TABLE IF NOT EXISTS aliases(alias TEXT NOT NULL, advisory_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_alias ON aliases(alias);
+CREATE INDEX IF NOT EXISTS aliases_advisory ON aliases(advisory_id);
 ";
 
 /// Counts kept up to date at every commit, so reading them costs nothing at scan time.
@@ -300,6 +303,15 @@ impl Db {
                 self.conn
                     .prepare_cached("DELETE FROM affected WHERE advisory_id = ?1")?
                     .execute([&advisory.id])?;
+                self.conn
+                    .prepare_cached("DELETE FROM aliases WHERE advisory_id = ?1")?
+                    .execute([&advisory.id])?;
+            }
+            let mut alias = self
+                .conn
+                .prepare_cached("INSERT INTO aliases(alias, advisory_id) VALUES (?1, ?2)")?;
+            for a in advisory.aliases.iter().take(256) {
+                alias.execute(params![a, advisory.id])?;
             }
             self.conn
                 .prepare_cached(
@@ -399,6 +411,18 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// The ids of the advisories that name `alias` among their aliases (a CVE's GHSA, PYSEC
+    /// and Debian records).
+    pub fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT advisory_id FROM aliases WHERE alias = ?1 LIMIT 64")
+            .map_err(|e| self.sql("looking up an alias", e))?;
+        stmt.query_map([alias], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql("looking up an alias", e))
     }
 
     /// One advisory by id.

@@ -301,3 +301,105 @@ fn aliases_merge_across_feeds() {
         .count();
     assert_eq!(two.findings.len(), one.findings.len() + zlib);
 }
+
+fn pkg(ecosystem: Ecosystem, name: &str, version: &str) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        ecosystem,
+        purl: format!("pkg:x/{name}@{version}"),
+        source: None,
+        arch: None,
+        licenses: vec![],
+        locations: vec![],
+        found_by: "test".into(),
+    }
+}
+
+#[test]
+fn issue_14_findings_take_the_rating_of_their_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, json: serde_json::Value| {
+        std::fs::write(
+            dir.path().join(format!("{name}.json")),
+            serde_json::to_vec(&json).unwrap(),
+        )
+        .unwrap();
+    };
+    let range = |fixed: &str| serde_json::json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]);
+    // PYSEC: no rating; it names its GHSA alias, which has one.
+    write(
+        "PYSEC-2099-1",
+        serde_json::json!({"id": "PYSEC-2099-1", "modified": "2099-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-1111", "GHSA-aaaa-bbbb-cccc"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": range("2.20.0")}]}),
+    );
+    write(
+        "GHSA-aaaa-bbbb-cccc",
+        serde_json::json!({"id": "GHSA-aaaa-bbbb-cccc", "modified": "2099-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-1111"],
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "database_specific": {"severity": "CRITICAL"},
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "not-installed"}, "ranges": range("1.0")}]}),
+    );
+    // A Debian record filed under the CVE only: the GHSA record that names the CVE rates it.
+    write(
+        "DEBIAN-CVE-2099-2222",
+        serde_json::json!({"id": "DEBIAN-CVE-2099-2222", "modified": "2099-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-2222"],
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": "perl-base"}, "ranges": range("5.36.0-8")}]}),
+    );
+    write(
+        "GHSA-dddd-eeee-ffff",
+        serde_json::json!({"id": "GHSA-dddd-eeee-ffff", "modified": "2099-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-2222"],
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
+        "affected": [{"package": {"ecosystem": "npm", "name": "not-installed"}, "ranges": range("1.0.0")}]}),
+    );
+    let mut db = Db::in_memory().unwrap();
+    import_path(&mut db, dir.path(), "fixtures", Limits::default()).unwrap();
+    let distro = Distro {
+        id: "debian".into(),
+        version_id: "12".into(),
+        ..Distro::default()
+    };
+    let packages = vec![
+        pkg(Ecosystem::PyPI, "requests", "2.19.0"),
+        pkg(Ecosystem::Debian, "perl-base", "5.36.0-7"),
+    ];
+    let report = match_packages(&packages, Some(&distro), &db, &MatchConfig::default()).unwrap();
+    let by_id = |id: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.id == id)
+            .unwrap_or_else(|| panic!("{id}: {:?}", report.findings))
+    };
+    let pysec = by_id("PYSEC-2099-1");
+    assert_eq!(pysec.severity, palisade_core::Severity::Critical);
+    assert_eq!(pysec.cvss_score, Some(9.8));
+    assert!(
+        pysec
+            .severity_source
+            .as_deref()
+            .unwrap()
+            .starts_with("GHSA-aaaa-bbbb-cccc: CVSS:3.1/"),
+        "{pysec:?}"
+    );
+    let debian = by_id("DEBIAN-CVE-2099-2222");
+    assert_eq!(debian.severity, palisade_core::Severity::High);
+    assert!(
+        debian
+            .severity_source
+            .as_deref()
+            .unwrap()
+            .starts_with("GHSA-dddd-eeee-ffff:"),
+        "{debian:?}"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.severity != palisade_core::Severity::Unknown)
+    );
+}
