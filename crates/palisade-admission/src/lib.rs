@@ -7,4 +7,7 @@
 //!   workload kinds.
 
 pub mod config;
+pub mod decide;
+pub mod deploy;
 pub mod review;
+pub mod server;

@@ -70,6 +70,8 @@ enum Command {
     VerifyAttestation(commands::sign::VerifyAttestationArgs),
     /// Sign a file (base64 DER signature, as cosign sign-blob).
     SignBlob(commands::sign::SignBlobArgs),
+    /// The Kubernetes admission webhook: serve, check-config, certs, manifests.
+    Admission(commands::admission::AdmissionArgs),
     /// Verify a file's signature (as cosign verify-blob --key).
     VerifyBlob(commands::sign::VerifyBlobArgs),
 }
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),
         Command::Policy(args) => commands::policy::run(args, &cli.global),
+        Command::Admission(args) => commands::admission::run(args, &cli.global),
         Command::Key(args) => commands::sign::key(args, &cli.global),
         Command::Sign(args) => commands::sign::sign(args, &cli.global),
         Command::Verify(args) => commands::sign::verify(args, &cli.global),

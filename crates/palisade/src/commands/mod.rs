@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns its arguments into a library call and writes the
 //! result.
 
+pub mod admission;
 pub mod db;
 pub mod detect;
 pub mod k8s;
