@@ -334,12 +334,29 @@ fn check_image(
         ImageAction::Verify {
             keys, attestations, ..
         } => {
-            let key = (container.image.clone(), index);
+            // `repo:tag@sha256:…` (as pinning writes it) is the same image as `repo:tag`.
+            let (base, pinned) = match container.image.split_once('@') {
+                Some((b, d)) => (b, Some(d)),
+                None => (container.image.as_str(), None),
+            };
+            let key = (base.to_owned(), index);
             if let Some(digest) = cache.get(&key, config.cache_ttl) {
-                touched.cache_hits += 1;
-                return ImageOutcome::Verified(digest);
+                if pinned.is_none_or(|p| p == digest) {
+                    touched.cache_hits += 1;
+                    return ImageOutcome::Verified(digest);
+                }
             }
-            let Some(reference) = registry_ref(&container.image) else {
+            let lookup = match pinned {
+                // A digest names the image exactly; the tag beside it is only a label.
+                Some(d) => format!(
+                    "{}@{d}",
+                    base.rsplit_once(':')
+                        .filter(|(_, t)| !t.contains('/'))
+                        .map_or(base, |(r, _)| r)
+                ),
+                None => base.to_owned(),
+            };
+            let Some(reference) = registry_ref(&lookup) else {
                 return ImageOutcome::Refused(format!(
                     "{:?} is not an image reference palisade can verify",
                     container.image
@@ -347,7 +364,7 @@ fn check_image(
             };
             match verifier.check(&reference, keys, attestations, config.registry_timeout) {
                 Ok(digest) => {
-                    if let Some(pinned) = container.image.split_once('@').map(|(_, d)| d) {
+                    if let Some(pinned) = pinned {
                         if pinned != digest {
                             return ImageOutcome::Refused(format!(
                                 "the pinned digest {pinned} is not the verified {digest}"
