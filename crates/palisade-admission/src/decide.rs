@@ -32,9 +32,11 @@ pub trait Verifier: Send + Sync {
     ) -> Result<String, String>;
 }
 
-/// The verifier over real registries (`palisade-sign`).
+/// The verifier over real registries (`palisade-sign`), with the credentials it reads with.
 #[derive(Debug, Default)]
-pub struct RegistryVerifier;
+pub struct RegistryVerifier {
+    pub credentials: Option<palisade_sign::image::Access>,
+}
 
 impl Verifier for RegistryVerifier {
     fn check(
@@ -48,7 +50,10 @@ impl Verifier for RegistryVerifier {
             keys: keys.to_vec(),
             annotations: Default::default(),
             timeout,
-            credentials: None,
+            credentials: self
+                .credentials
+                .as_ref()
+                .and_then(|a| a.credentials.clone()),
         };
         let verified = palisade_sign::verify_image(image, &options).map_err(|e| {
             format!(
@@ -97,7 +102,7 @@ pub fn unmet(predicate: &Value, rule: &AttestationRule) -> Option<String> {
         let have = predicate.pointer(&format!("/{}", path.replace('.', "/")));
         let ok = match have {
             Some(Value::String(s)) => s.eq_ignore_ascii_case(want),
-            Some(other) => other.to_string() == *want,
+            Some(other) => *other == serde_json::from_str::<Value>(want).unwrap_or_default(),
             None => false,
         };
         if !ok {
@@ -211,11 +216,7 @@ pub fn decide(
     let mut warnings = Vec::new();
 
     // Pod Security.
-    if !config
-        .exempt_namespaces
-        .iter()
-        .any(|n| *n == request.namespace)
-    {
+    if !config.exempt_namespaces.contains(&request.namespace) {
         let ps = config
             .pod_security_namespaces
             .get(&request.namespace)

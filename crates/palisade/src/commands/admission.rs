@@ -144,8 +144,20 @@ fn serve(path: PathBuf) -> anyhow::Result<Outcome> {
         );
     };
     let listen = cfg.listen.clone();
-    let state = server::AppState::new(cfg, Arc::new(palisade_admission::decide::RegistryVerifier))
-        .context("opening the audit log")?;
+    // Registry credentials, as every command reads them.
+    let credentials = std::env::var("PALISADE_REGISTRY_USERNAME")
+        .ok()
+        .map(|username| palisade_image::Credentials {
+            username,
+            password: std::env::var("PALISADE_REGISTRY_PASSWORD").unwrap_or_default(),
+        });
+    let verifier = palisade_admission::decide::RegistryVerifier {
+        credentials: Some(palisade_sign::Access {
+            credentials,
+            timeout: cfg.registry_timeout,
+        }),
+    };
+    let state = server::AppState::new(cfg, Arc::new(verifier)).context("opening the audit log")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
