@@ -20,7 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let per_thread = rate / threads;
     let interval = Duration::from_secs_f64(1.0 / per_thread as f64);
     let good = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"default","operation":"CREATE","userInfo":{"username":"load"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox:1.36"}]}}}}"#.to_vec();
-    let bad = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"#.to_vec();
+    let bad = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"#
+        .to_vec();
     let (good, bad) = (Arc::new(good), Arc::new(bad));
     let mut handles = Vec::new();
     let start = Instant::now() + Duration::from_millis(200);
@@ -40,21 +41,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut wrong = 0u64;
             let total = per_thread * seconds;
             for i in 0..total {
-                let due = start + interval.mul_f64(i as f64) + interval.mul_f64(t as f64 / threads as f64);
+                let due = start
+                    + interval.mul_f64(i as f64)
+                    + interval.mul_f64(t as f64 / threads as f64);
                 if let Some(wait) = due.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
                 let malformed = (i + t) % 10 == 0;
                 let body: &[u8] = if malformed { &bad } else { &good };
                 let sent = Instant::now();
-                let result = agent.post(&url).header("Content-Type", "application/json").send(body);
+                let result = agent
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .send(body);
                 // Latency from when the request was due, so a stall is not hidden.
-                latencies.push(Instant::now().duration_since(due.max(start)).max(sent.elapsed()));
+                latencies.push(
+                    Instant::now()
+                        .duration_since(due.max(start))
+                        .max(sent.elapsed()),
+                );
                 match result {
                     Ok(mut r) => {
                         let status = r.status().as_u16();
                         let text = r.body_mut().read_to_string().unwrap_or_default();
-                        let right = if malformed { status == 400 } else { status == 200 && text.contains("\"allowed\":true") };
+                        let right = if malformed {
+                            status == 400
+                        } else {
+                            status == 200 && text.contains("\"allowed\":true")
+                        };
                         if !right {
                             wrong += 1;
                         }
