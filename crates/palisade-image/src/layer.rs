@@ -338,6 +338,44 @@ enum Compression {
 /// The work runs as a pipeline so that it costs little more than its slowest step: one thread
 /// reads the blob and hashes it, one decompresses (for compressed layers), and the calling
 /// thread hashes the tar stream and parses it. Channels between the stages are bounded.
+/// A blob that went on past the size its descriptor declares (reading stopped there).
+#[derive(Debug)]
+pub(crate) struct OverDescriptor(pub u64);
+
+impl std::fmt::Display for OverDescriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "blob size mismatch: the blob is larger than the {} bytes its descriptor says; reading stopped",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for OverDescriptor {}
+
+impl OverDescriptor {
+    const MARK: &'static str = "bytes its descriptor says; reading stopped";
+
+    /// Whether this error (or one it wraps) is a blob past its descriptor's size.
+    pub(crate) fn found_in(e: &io::Error) -> bool {
+        Self::text_in(e).contains(Self::MARK)
+    }
+
+    /// The message of the innermost error that says so.
+    pub(crate) fn text_in(e: &io::Error) -> String {
+        let mut current: Option<&dyn std::error::Error> = Some(e);
+        while let Some(err) = current {
+            let text = err.to_string();
+            if text.contains(Self::MARK) {
+                return text;
+            }
+            current = err.source();
+        }
+        e.to_string()
+    }
+}
+
 pub(crate) fn read_layer<V: FileVisitor>(
     spec: &LayerSpec,
     mut blob: Box<dyn Read + Send + '_>,
@@ -388,7 +426,7 @@ pub(crate) fn read_layer<V: FileVisitor>(
                     if total > size {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
-                            format!("the blob is larger than the {size} bytes its descriptor says; reading stopped"),
+                            OverDescriptor(size),
                         ));
                     }
                 }

@@ -437,6 +437,11 @@ impl Image {
     ) -> Result<LayerContents<V::Output>, ImageError> {
         let blob = self.blobs.open(&spec.key)?;
         read_layer(spec, blob, &self.limits, visitor, progress, only).map_err(|p| match p {
+            // The stages pass errors along by value, so the blob's own error may arrive
+            // re-wrapped: recognise it by its place in the chain or its text.
+            LayerProblem::Io(source) if crate::layer::OverDescriptor::found_in(&source) => {
+                self.layer_error(spec, crate::layer::OverDescriptor::text_in(&source))
+            }
             LayerProblem::Io(source) => ImageError::LayerIo {
                 image: self.name.clone(),
                 layer: spec.id(),
