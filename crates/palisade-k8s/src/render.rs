@@ -85,6 +85,25 @@ pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// SARIF 2.1.0 with one result per finding and the rule table in the driver.
+/// A file path as a SARIF artifact URI: an absolute path is a `file://` URI (SARIF1004 forbids
+/// absolute paths written as relative references), a relative one stays relative, and
+/// characters outside RFC 3986's unreserved set and `/` are percent-encoded.
+pub fn sarif_uri(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
 pub fn sarif(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let level = |s: palisade_core::Severity| match s {
         palisade_core::Severity::Critical | palisade_core::Severity::High => "error",
@@ -112,7 +131,7 @@ pub fn sarif(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
                 "level": level(f.severity),
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.span.file},
+                    "artifactLocation": {"uri": sarif_uri(&f.span.file)},
                     "region": {"startLine": f.span.line, "startColumn": f.span.column},
                 }}],
             })
@@ -122,7 +141,7 @@ pub fn sarif(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "palisade", "informationUri": "https://github.com/palisade-security/palisade", "rules": rules}},
+            "tool": {"driver": {"name": "palisade", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/palisade-security/palisade", "rules": rules}},
             "results": results,
         }],
     });
@@ -152,4 +171,17 @@ pub fn compliance(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod sarif_tests {
+    #[test]
+    fn issue_14_sarif_uris_are_valid_references() {
+        assert_eq!(
+            super::sarif_uri("/etc/k8s/pod.yaml"),
+            "file:///etc/k8s/pod.yaml"
+        );
+        assert_eq!(super::sarif_uri("deploy/pod 1.yaml"), "deploy/pod%201.yaml");
+        assert_eq!(super::sarif_uri("<stdin>"), "%3Cstdin%3E");
+    }
 }
