@@ -8,23 +8,7 @@ use palisade_policy::eval::{TriggerResult, Verdict};
 use serde_json::{Value, json};
 
 use crate::ScanReport;
-
-fn short_layer(layer: Option<&str>) -> String {
-    layer
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, hex)| hex.chars().take(12).collect())
-        .unwrap_or_else(|| "-".to_owned())
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
+use crate::table::{cut, short_layer};
 
 /// The verdict as a table: one row per trigger fired, then the final action and why.
 pub fn table(verdict: &Verdict) -> String {

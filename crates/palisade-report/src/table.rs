@@ -5,14 +5,16 @@ use std::fmt::Write;
 
 use crate::{ScanReport, database_line, fixed_text};
 
-fn short_layer(layer: Option<&str>) -> String {
+/// The first 12 hex digits of a layer digest, `-` when unknown.
+pub(crate) fn short_layer(layer: Option<&str>) -> String {
     layer
         .and_then(|l| l.split_once(':'))
         .map(|(_, hex)| hex.chars().take(12).collect())
         .unwrap_or_else(|| "-".to_owned())
 }
 
-fn cut(s: &str, max: usize) -> String {
+/// At most `max` characters, the last one `…` when cut.
+pub(crate) fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {
