@@ -173,22 +173,6 @@ impl Ctx<'_> {
     }
 }
 
-/// Parses a duration like `500ms`, `30s`, `5m`, `24h`, `7d`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = text.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    Some(match unit {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        "d" => Duration::from_secs(n * 86_400),
-        _ => return None,
-    })
-}
-
 /// Reads and validates a configuration file. Relative paths (keys, TLS files, audit log) are
 /// relative to the file's directory.
 pub fn load_file(path: &Path) -> Result<Config, Vec<Diagnostic>> {
@@ -495,7 +479,7 @@ fn image_rule(ctx: &mut Ctx<'_>, node: &Node) -> Option<ImageRule> {
             })
             .unwrap_or_default();
         let max_age = match a.get("maxAge") {
-            Some(m) => match m.str().and_then(parse_duration) {
+            Some(m) => match m.str().and_then(palisade_core::time::parse_duration) {
                 Some(d) => Some(d),
                 None => {
                     ctx.err(m, "maxAge is a duration such as 30m, 24h or 7d");

@@ -98,37 +98,7 @@ impl Verifier for RegistryVerifier {
 
 /// Why a verified predicate does not meet the rule, if it does not.
 pub fn unmet(predicate: &Value, rule: &AttestationRule) -> Option<String> {
-    for (path, want) in &rule.require {
-        let have = predicate.pointer(&format!("/{}", path.replace('.', "/")));
-        let ok = match have {
-            Some(Value::String(s)) => s.eq_ignore_ascii_case(want),
-            Some(other) => *other == serde_json::from_str::<Value>(want).unwrap_or_default(),
-            None => false,
-        };
-        if !ok {
-            return Some(format!(
-                "requires {path}={want}, the verdict says {}",
-                have.map_or("nothing".to_owned(), ToString::to_string)
-            ));
-        }
-    }
-    if let Some(max) = rule.max_age {
-        let at = predicate
-            .get("time")
-            .and_then(Value::as_str)
-            .and_then(palisade_core::time::parse_rfc3339_nanos);
-        let Some(at) = at else {
-            return Some("the verdict has no time".into());
-        };
-        let age = palisade_core::time::now() - at.div_euclid(1_000_000_000);
-        if age > i64::try_from(max.as_secs()).unwrap_or(i64::MAX) {
-            return Some(format!(
-                "the verdict is {age} s old, over the maximum of {} s",
-                max.as_secs()
-            ));
-        }
-    }
-    None
+    palisade_sign::conditions::unmet(predicate, &rule.require, rule.max_age)
 }
 
 /// Verified images, so a busy cluster does not ask the registry for every pod.

@@ -102,6 +102,32 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
 }
 
 /// "3 days", "5 hours": how long ago a Unix time was.
+/// A duration written with a unit: `500ms`, `30s`, `5m`, `24h`, `7d`.
+///
+/// ```
+/// use std::time::Duration;
+/// use palisade_core::time::parse_duration;
+///
+/// assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+/// assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+/// assert_eq!(parse_duration("24"), None);
+/// ```
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    Some(match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.checked_mul(60)?),
+        "h" => Duration::from_secs(n.checked_mul(3600)?),
+        "d" => Duration::from_secs(n.checked_mul(86_400)?),
+        _ => return None,
+    })
+}
+
 pub fn age(then: i64, now: i64) -> String {
     let secs = (now - then).max(0);
     match secs {

@@ -19,6 +19,7 @@
 //! assert!(key.public().verify(b"payload", &signature));
 //! ```
 
+pub mod conditions;
 pub mod envelope;
 pub mod image;
 pub mod keys;

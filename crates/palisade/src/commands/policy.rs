@@ -330,22 +330,18 @@ enum PolicyCommand {
 }
 
 fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
-    let (number, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, "s"), |i| text.split_at(i));
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number with s, m or h (60s, 5m)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("{text:?}: the unit must be s, m or h")),
+    // A bare number is seconds.
+    let with_unit = if text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{text}s")
+    } else {
+        text.to_owned()
     };
-    if secs == 0 {
+    let interval = palisade_core::time::parse_duration(&with_unit)
+        .ok_or_else(|| format!("{text:?}: expected a duration such as 60s or 5m"))?;
+    if interval.as_secs() == 0 {
         return Err("the interval must be at least 1s".into());
     }
-    Ok(std::time::Duration::from_secs(secs))
+    Ok(interval)
 }
 
 pub fn run(args: PolicyCommandArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome> {

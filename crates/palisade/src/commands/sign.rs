@@ -379,62 +379,14 @@ pub struct VerifyAttestationArgs {
 }
 
 fn parse_age(text: &str) -> Result<Duration, String> {
-    let (n, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, "s"), |i| text.split_at(i));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("{text:?}: expected e.g. 30m, 24h, 7d"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    // A bare number is seconds.
+    let with_unit = if text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{text}s")
+    } else {
+        text.to_owned()
     };
-    Ok(Duration::from_secs(secs))
-}
-
-/// Why a verified predicate does not meet the conditions, if it does not.
-pub fn unmet(
-    predicate: &serde_json::Value,
-    require: &[(String, String)],
-    max_age: Option<Duration>,
-) -> Option<String> {
-    for (path, want) in require {
-        let pointer = format!("/{}", path.replace('.', "/"));
-        let have = predicate.pointer(&pointer);
-        let ok = match have {
-            Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case(want),
-            Some(other) => {
-                *other == serde_json::from_str::<serde_json::Value>(want).unwrap_or_default()
-            }
-            None => false,
-        };
-        if !ok {
-            return Some(format!(
-                "requires {path}={want}, the attestation says {}",
-                have.map_or("nothing".to_owned(), ToString::to_string)
-            ));
-        }
-    }
-    if let Some(max) = max_age {
-        let time = predicate
-            .get("time")
-            .or_else(|| predicate.pointer("/metadata/scanFinishedOn"))
-            .and_then(serde_json::Value::as_str);
-        let Some(at) = time.and_then(palisade_core::time::parse_rfc3339_nanos) else {
-            return Some("--max-age needs a `time` in the predicate; it has none".into());
-        };
-        let age = palisade_core::time::now() - at.div_euclid(1_000_000_000);
-        if age > i64::try_from(max.as_secs()).unwrap_or(i64::MAX) {
-            return Some(format!(
-                "the attestation is {age} s old, over the maximum of {} s",
-                max.as_secs()
-            ));
-        }
-    }
-    None
+    palisade_core::time::parse_duration(&with_unit)
+        .ok_or_else(|| format!("{text:?}: expected a duration such as 30m, 24h, 7d"))
 }
 
 pub fn verify_attestation(
@@ -452,15 +404,15 @@ pub fn verify_attestation(
     let kind = palisade_sign::envelope::predicate_type(&args.predicate_type);
     let mut result = palisade_sign::verify_attestations_at(&image, &kind, &options)?;
     let mut rejected = Vec::new();
-    result
-        .attestations
-        .retain(|a| match unmet(&a.predicate, &require, args.max_age) {
+    result.attestations.retain(|a| {
+        match palisade_sign::conditions::unmet(&a.predicate, &require, args.max_age) {
             Some(why) => {
                 rejected.push(why);
                 false
             }
             None => true,
-        });
+        }
+    });
     result.problems.extend(rejected);
     let mut out = output::writer(None)?;
     match args.format {
