@@ -268,12 +268,7 @@ fn action(ctx: &mut Ctx<'_>, rule: &Node) -> Option<Action> {
 }
 
 /// Validates one rule against the gate table; returns it unless it is broken.
-fn rule(
-    ctx: &mut Ctx<'_>,
-    node: &Node,
-    id: String,
-    params: Vec<(String, String, Node)>,
-) -> Option<Rule> {
+fn rule(ctx: &mut Ctx<'_>, node: &Node, id: String, params: Vec<Param>) -> Option<Rule> {
     let gate_name = ctx.text(node, "gate", true)?;
     let trigger_name = ctx.text(node, "trigger", true)?;
     let act = action(ctx, node);
@@ -429,22 +424,88 @@ fn check_value(kind: Kind, value: &str) -> Option<String> {
     }
 }
 
-fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) -> Option<Bundle> {
-    match root.get("version").and_then(Node::str) {
-        Some("1_0") => {}
-        Some(other) => ctx.error(
-            Code::P014,
-            root.get("version").unwrap_or(root),
-            format!("unsupported bundle version {other:?}: palisade reads Anchore's 1_0"),
-        ),
-        None => ctx.error(Code::P002, root, "missing required field `version` (1_0)"),
-    }
-    let id = ctx.text(root, "id", true).unwrap_or_default();
-    let name = ctx.text(root, "name", false);
-    let description = ctx
-        .text(root, "description", false)
-        .or_else(|| ctx.text(root, "comment", false));
+/// A rule parameter as written: `(name, value, where)`.
+type Param = (String, String, Node);
 
+/// Where the two formats spell the same model differently.
+struct Dialect {
+    /// The key of the allowlists (`whitelists`, `allowlists`).
+    allowlists: &'static str,
+    /// An allowlist item's trigger id (`trigger_id`, `trigger`).
+    trigger: &'static str,
+    /// An allowlist item's expiry (`expires_on`, `expires`).
+    expires: &'static str,
+    /// A rule's parameters: `(name, value, where)`.
+    params: fn(&mut Ctx<'_>, &Node) -> Vec<Param>,
+}
+
+const ANCHORE: Dialect = Dialect {
+    allowlists: "whitelists",
+    trigger: "trigger_id",
+    expires: "expires_on",
+    params: anchore_params,
+};
+
+const NATIVE: Dialect = Dialect {
+    allowlists: "allowlists",
+    trigger: "trigger",
+    expires: "expires",
+    params: native_params,
+};
+
+/// Anchore's `params: [{name, value}]`.
+fn anchore_params(ctx: &mut Ctx<'_>, rnode: &Node) -> Vec<Param> {
+    let mut params = Vec::new();
+    for param in ctx.seq(rnode, "params").to_vec() {
+        let (Some(n), Some(v)) = (
+            ctx.text(&param, "name", true),
+            ctx.text(&param, "value", true),
+        ) else {
+            continue;
+        };
+        params.push((n, v, param.clone()));
+    }
+    params
+}
+
+/// palisade's `params: {name: value}`; a list value is joined with commas.
+fn native_params(ctx: &mut Ctx<'_>, rnode: &Node) -> Vec<Param> {
+    let mut params = Vec::new();
+    let Some(pmap) = rnode.get("params") else {
+        return params;
+    };
+    if !pmap.is_map() && !pmap.is_null() {
+        ctx.error(
+            Code::P003,
+            pmap,
+            "`params` must be a mapping of name: value",
+        );
+    }
+    for (k, v) in pmap.entries() {
+        let key = k.str().unwrap_or("").to_owned();
+        let value = match &v.value {
+            Value::Scalar { text, .. } => text.clone(),
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(Node::str)
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Map(_) => {
+                ctx.error(
+                    Code::P003,
+                    v,
+                    format!("parameter `{key}` must be a value or a list"),
+                );
+                continue;
+            }
+        };
+        params.push((key, value, k.clone()));
+    }
+    params
+}
+
+/// The policies and their rules, validated.
+fn policies(ctx: &mut Ctx<'_>, root: &Node, dialect: &Dialect) -> Vec<Policy> {
     let mut policies = Vec::new();
     let mut ids = HashSet::new();
     for pnode in ctx.seq(root, "policies").to_vec() {
@@ -461,16 +522,7 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
             let rid = ctx
                 .text(rnode, "id", false)
                 .unwrap_or_else(|| format!("{pid}#{}", i + 1));
-            let mut params = Vec::new();
-            for param in ctx.seq(rnode, "params").to_vec() {
-                let (Some(n), Some(v)) = (
-                    ctx.text(&param, "name", true),
-                    ctx.text(&param, "value", true),
-                ) else {
-                    continue;
-                };
-                params.push((n, v, param.clone()));
-            }
+            let params = (dialect.params)(ctx, rnode);
             if let Some(r) = rule(ctx, rnode, rid, params) {
                 rules.push(r);
             }
@@ -481,20 +533,24 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
             rules,
         });
     }
+    policies
+}
 
+/// The allowlists and their items, with expiry dates parsed.
+fn allowlists(ctx: &mut Ctx<'_>, root: &Node, dialect: &Dialect) -> Vec<Allowlist> {
     let mut allowlists = Vec::new();
-    for wnode in ctx.seq(root, "whitelists").to_vec() {
+    for wnode in ctx.seq(root, dialect.allowlists).to_vec() {
         let wid = ctx.text(&wnode, "id", true).unwrap_or_default();
         let mut items = Vec::new();
         for inode in ctx.seq(&wnode, "items").to_vec() {
             let (Some(gate), Some(trigger_id)) = (
                 ctx.text(&inode, "gate", true),
-                ctx.text(&inode, "trigger_id", true),
+                ctx.text(&inode, dialect.trigger, true),
             ) else {
                 continue;
             };
-            let expires_text = ctx.text(&inode, "expires_on", false);
-            let expires_on = expires(ctx, &inode, expires_text.as_deref());
+            let expires_text = ctx.text(&inode, dialect.expires, false);
+            let expires_on = expires(ctx, &inode, dialect.expires);
             items.push(AllowItem {
                 id: ctx.text(&inode, "id", false).unwrap_or_default(),
                 gate,
@@ -509,6 +565,27 @@ fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource)
             items,
         });
     }
+    allowlists
+}
+
+fn anchore(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) -> Option<Bundle> {
+    match root.get("version").and_then(Node::str) {
+        Some("1_0") => {}
+        Some(other) => ctx.error(
+            Code::P014,
+            root.get("version").unwrap_or(root),
+            format!("unsupported bundle version {other:?}: palisade reads Anchore's 1_0"),
+        ),
+        None => ctx.error(Code::P002, root, "missing required field `version` (1_0)"),
+    }
+    let id = ctx.text(root, "id", true).unwrap_or_default();
+    let name = ctx.text(root, "name", false);
+    let description = ctx
+        .text(root, "description", false)
+        .or_else(|| ctx.text(root, "comment", false));
+
+    let policies = policies(ctx, root, &ANCHORE);
+    let allowlists = allowlists(ctx, root, &ANCHORE);
 
     let mut mappings = Vec::new();
     for mnode in ctx.seq(root, "mappings").to_vec() {
@@ -594,8 +671,10 @@ fn check_references(
     }
 }
 
-fn expires(ctx: &mut Ctx<'_>, node: &Node, text: Option<&str>) -> Option<i64> {
-    let text = text?.trim();
+/// An allowlist item's expiry under `key`, as Unix seconds.
+fn expires(ctx: &mut Ctx<'_>, node: &Node, key: &str) -> Option<i64> {
+    let text = ctx.text(node, key, false)?;
+    let text = text.trim();
     if text.is_empty() {
         return None;
     }
@@ -603,10 +682,7 @@ fn expires(ctx: &mut Ctx<'_>, node: &Node, text: Option<&str>) -> Option<i64> {
         .map(|n| n.div_euclid(1_000_000_000))
         .or_else(|| palisade_core::time::parse_date(text));
     if parsed.is_none() {
-        let at = node
-            .get("expires_on")
-            .or_else(|| node.get("expires"))
-            .unwrap_or(node);
+        let at = node.get(key).unwrap_or(node);
         ctx.error(
             Code::P013,
             at,
@@ -710,90 +786,8 @@ fn native(ctx: &mut Ctx<'_>, root: &Node, digest: String, source: BundleSource) 
         .unwrap_or_default();
     let description = ctx.text(&meta, "description", false);
 
-    let mut policies = Vec::new();
-    let mut ids = HashSet::new();
-    for pnode in ctx.seq(root, "policies").to_vec() {
-        let pid = ctx.text(&pnode, "id", true).unwrap_or_default();
-        if !ids.insert(pid.clone()) {
-            ctx.error(
-                Code::P011,
-                &pnode,
-                format!("two policies have the id {pid:?}"),
-            );
-        }
-        let mut rules = Vec::new();
-        for (i, rnode) in ctx.seq(&pnode, "rules").to_vec().iter().enumerate() {
-            let rid = ctx
-                .text(rnode, "id", false)
-                .unwrap_or_else(|| format!("{pid}#{}", i + 1));
-            let mut params = Vec::new();
-            if let Some(pmap) = rnode.get("params") {
-                if !pmap.is_map() && !pmap.is_null() {
-                    ctx.error(
-                        Code::P003,
-                        pmap,
-                        "`params` must be a mapping of name: value",
-                    );
-                }
-                for (k, v) in pmap.entries() {
-                    let key = k.str().unwrap_or("").to_owned();
-                    let value = match &v.value {
-                        Value::Scalar { text, .. } => text.clone(),
-                        Value::Seq(items) => items
-                            .iter()
-                            .filter_map(Node::str)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        Value::Map(_) => {
-                            ctx.error(
-                                Code::P003,
-                                v,
-                                format!("parameter `{key}` must be a value or a list"),
-                            );
-                            continue;
-                        }
-                    };
-                    params.push((key, value, k.clone()));
-                }
-            }
-            if let Some(r) = rule(ctx, rnode, rid, params) {
-                rules.push(r);
-            }
-        }
-        policies.push(Policy {
-            id: pid,
-            name: ctx.text(&pnode, "name", false),
-            rules,
-        });
-    }
-
-    let mut allowlists = Vec::new();
-    for wnode in ctx.seq(root, "allowlists").to_vec() {
-        let wid = ctx.text(&wnode, "id", true).unwrap_or_default();
-        let mut items = Vec::new();
-        for inode in ctx.seq(&wnode, "items").to_vec() {
-            let (Some(gate), Some(trigger_id)) = (
-                ctx.text(&inode, "gate", true),
-                ctx.text(&inode, "trigger", true),
-            ) else {
-                continue;
-            };
-            let expires_text = ctx.text(&inode, "expires", false);
-            let expires_on = expires(ctx, &inode, expires_text.as_deref());
-            items.push(AllowItem {
-                id: ctx.text(&inode, "id", false).unwrap_or_default(),
-                gate,
-                trigger_id,
-                expires_on,
-                expires_on_text: expires_text,
-            });
-        }
-        allowlists.push(Allowlist {
-            id: wid,
-            name: ctx.text(&wnode, "name", false),
-            items,
-        });
-    }
+    let policies = policies(ctx, root, &NATIVE);
+    let allowlists = allowlists(ctx, root, &NATIVE);
 
     let mut mappings = Vec::new();
     for mnode in ctx.seq(root, "mappings").to_vec() {
