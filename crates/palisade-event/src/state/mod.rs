@@ -128,7 +128,7 @@ impl StateSink for Inspector {
                         let n = &mut info.net;
                         std::mem::swap(&mut n.cip, &mut n.sip);
                         std::mem::swap(&mut n.cport, &mut n.sport);
-                        info.name = ip_name(&info.net);
+                        info.name = info.net.name();
                     }
                 }
                 let max = self.limits.max_fds_per_process;
@@ -256,28 +256,6 @@ pub fn resolve_path(dir: &str, path: &str) -> String {
         out.push('/');
     }
     out
-}
-
-fn ip_name(ends: &SocketEnds) -> String {
-    let ip = |a: Option<IpAddr>| match a {
-        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => v6.to_string(),
-        },
-        Some(a) => a.to_string(),
-        None => String::new(),
-    };
-    if ends.listening {
-        format!("{}:{}", ip(ends.sip), ends.sport)
-    } else {
-        format!(
-            "{}:{}->{}:{}",
-            ip(ends.cip),
-            ends.cport,
-            ip(ends.sip),
-            ends.sport
-        )
-    }
 }
 
 impl Inspector {
@@ -1459,7 +1437,7 @@ impl OwnedTuple {
             };
             info.net = ends;
             info.kind = self.kind;
-            info.name = ip_name(&info.net);
+            info.name = info.net.name();
         } else if self.kind == FdKind::UnixSocket {
             info.kind = FdKind::UnixSocket;
             info.unix_ends = self.unix;
@@ -1485,14 +1463,14 @@ fn apply_bind(info: &mut FdInfo, a: &SockAddr<'_>) {
             info.net.sip = Some(ip.into());
             info.net.sport = port;
             info.net.listening = true;
-            info.name = ip_name(&info.net);
+            info.name = info.net.name();
         }
         SockAddr::V6(ip, port) => {
             info.kind = FdKind::Ipv6Socket;
             info.net.sip = Some(ip.into());
             info.net.sport = port;
             info.net.listening = true;
-            info.name = ip_name(&info.net);
+            info.name = info.net.name();
         }
         SockAddr::Unix(path) => {
             info.kind = FdKind::UnixSocket;

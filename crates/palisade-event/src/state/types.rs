@@ -200,6 +200,32 @@ pub struct SocketEnds {
     pub listening: bool,
 }
 
+impl SocketEnds {
+    /// `fd.name` of an IP socket: `sip:sport` while listening, else `cip:cport->sip:sport`
+    /// (IPv4-mapped IPv6 addresses written as IPv4).
+    pub fn name(&self) -> String {
+        let ip = |a: Option<IpAddr>| match a {
+            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => v6.to_string(),
+            },
+            Some(a) => a.to_string(),
+            None => String::new(),
+        };
+        if self.listening {
+            format!("{}:{}", ip(self.sip), self.sport)
+        } else {
+            format!(
+                "{}:{}->{}:{}",
+                ip(self.cip),
+                self.cport,
+                ip(self.sip),
+                self.sport
+            )
+        }
+    }
+}
+
 /// One file descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FdInfo {
