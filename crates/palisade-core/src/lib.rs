@@ -12,6 +12,7 @@
 //! ```
 
 pub mod digest;
+pub mod glob;
 pub mod image_ref;
 pub mod license;
 pub mod package;
