@@ -588,6 +588,12 @@ fn container_of(pid: i32) -> Option<String> {
 
 /// Where in an overlay upper directory the executable lives, when it does.
 fn not_in_image(job: &Job, path: &str) -> Option<String> {
+    // Most executions are not from an overlay: one fstatfs answers them.
+    const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
+    let fs = rustix::fs::fstatfs(&job.fd).ok()?;
+    if fs.f_type as i64 != OVERLAYFS_SUPER_MAGIC {
+        return None;
+    }
     let fdinfo =
         std::fs::read_to_string(format!("/proc/self/fdinfo/{}", job.fd.as_raw_fd())).ok()?;
     let mnt_id: u64 = fdinfo
