@@ -133,6 +133,20 @@ impl Ruleset {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.level == Level::Error)
     }
+
+    /// Appends `extra` (an output template such as `container_id=%container.id`) to the output
+    /// of every rule of `source`, as Falco's `append_output` setting does. Unknown fields are
+    /// warnings, kept in [`Ruleset::diagnostics`].
+    pub fn append_output(&mut self, source: Source, extra: &str) {
+        let text = Spanned {
+            value: format!(" {}", extra.trim()),
+            span: Span::new("<append_output>", 1, 1),
+        };
+        let parts = parse_output(&text, &mut self.diagnostics);
+        for rule in self.rules.iter_mut().filter(|r| r.source == source) {
+            rule.output.extend(parts.iter().cloned());
+        }
+    }
 }
 
 struct ListDef {
@@ -621,6 +635,76 @@ struct Cx<'a> {
     list_visits: usize,
 }
 
+/// Splits an output template into text and fields (`%name`, `%name[arg]`); an unknown field
+/// is a warning and prints as `<NA>`.
+fn parse_output(o: &Spanned<String>, diags: &mut Vec<Diagnostic>) -> Vec<OutputPart> {
+    let s = o.value.as_str();
+    let b = s.as_bytes();
+    let mut parts = Vec::new();
+    let mut lit = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) {
+            let start = i + 1;
+            let mut j = start;
+            while b
+                .get(j)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+            {
+                j += 1;
+            }
+            let mut name = &s[start..j];
+            let mut arg = None;
+            let mut end = j;
+            if b.get(j) == Some(&b'[') {
+                if let Some(close) = s[j..].find(']') {
+                    arg = Some(&s[j + 1..j + close]);
+                    end = j + close + 1;
+                }
+            }
+            let mut res = fields::resolve(name, arg);
+            while res.is_err() && name.ends_with('.') && arg.is_none() {
+                name = &name[..name.len() - 1];
+                end -= 1;
+                res = fields::resolve(name, arg);
+            }
+            match res {
+                Ok((info, farg)) => {
+                    if !lit.is_empty() {
+                        parts.push(OutputPart::Text(std::mem::take(&mut lit)));
+                    }
+                    parts.push(OutputPart::Field(
+                        Field {
+                            id: info.id,
+                            arg: farg,
+                            ty: info.ty,
+                            transformers: Vec::new(),
+                        },
+                        s[start..end].to_string(),
+                    ));
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::warning(
+                        "unknown-field",
+                        Span::new(o.span.file.clone(), o.span.line, o.span.column),
+                        format!("in output: {e}; printed as <NA>"),
+                    ));
+                    lit.push_str("<NA>");
+                }
+            }
+            i = end;
+        } else {
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            lit.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    if !lit.is_empty() {
+        parts.push(OutputPart::Text(lit));
+    }
+    parts
+}
+
 /// How deep macros may nest (Falco's own rules nest a handful deep).
 const MAX_MACRO_DEPTH: usize = 64;
 /// How many macro references one rule's condition may expand to.
@@ -775,71 +859,7 @@ impl Cx<'_> {
     }
 
     fn output(&mut self, o: &Spanned<String>) -> Vec<OutputPart> {
-        let s = o.value.as_str();
-        let b = s.as_bytes();
-        let mut parts = Vec::new();
-        let mut lit = String::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) {
-                let start = i + 1;
-                let mut j = start;
-                while b
-                    .get(j)
-                    .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
-                {
-                    j += 1;
-                }
-                let mut name = &s[start..j];
-                let mut arg = None;
-                let mut end = j;
-                if b.get(j) == Some(&b'[') {
-                    if let Some(close) = s[j..].find(']') {
-                        arg = Some(&s[j + 1..j + close]);
-                        end = j + close + 1;
-                    }
-                }
-                let mut res = fields::resolve(name, arg);
-                while res.is_err() && name.ends_with('.') && arg.is_none() {
-                    name = &name[..name.len() - 1];
-                    end -= 1;
-                    res = fields::resolve(name, arg);
-                }
-                match res {
-                    Ok((info, farg)) => {
-                        if !lit.is_empty() {
-                            parts.push(OutputPart::Text(std::mem::take(&mut lit)));
-                        }
-                        parts.push(OutputPart::Field(
-                            Field {
-                                id: info.id,
-                                arg: farg,
-                                ty: info.ty,
-                                transformers: Vec::new(),
-                            },
-                            s[start..end].to_string(),
-                        ));
-                    }
-                    Err(e) => {
-                        self.diags.push(Diagnostic::warning(
-                            "unknown-field",
-                            Span::new(o.span.file.clone(), o.span.line, o.span.column),
-                            format!("in output: {e}; printed as <NA>"),
-                        ));
-                        lit.push_str("<NA>");
-                    }
-                }
-                i = end;
-            } else {
-                let ch = s[i..].chars().next().unwrap_or(' ');
-                lit.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-        if !lit.is_empty() {
-            parts.push(OutputPart::Text(lit));
-        }
-        parts
+        parse_output(o, &mut self.diags)
     }
 
     fn exception(&mut self, ex: &RawException) -> Option<(Node, Evt)> {

@@ -306,7 +306,7 @@ pub fn proclist(
 }
 
 /// scap's fd types.
-mod fdtype {
+pub(crate) mod fdtype {
     pub const FILE: u8 = 1;
     pub const DIRECTORY: u8 = 2;
     pub const IPV4_SOCK: u8 = 3;

@@ -5,9 +5,12 @@ use std::io::{self, Write};
 
 use palisade_event::Event;
 use palisade_event::event::LenWidth;
-use palisade_event::state::ThreadInfo;
+use std::net::IpAddr;
 
-use crate::blocks::ids;
+use palisade_event::state::ThreadInfo;
+use palisade_event::{FdInfo, FdKind, GroupInfo, L4Proto, UserInfo};
+
+use crate::blocks::{fdtype, ids};
 
 /// Writes a capture to `W`.
 #[derive(Debug)]
@@ -92,6 +95,129 @@ impl<W: Write> ScapWriter<W> {
         }
         let body = std::mem::take(&mut self.scratch);
         let res = write_block(&mut self.out, ids::PL_V8, &body);
+        self.scratch = body;
+        res
+    }
+
+    /// Writes the fd table of process `pid` as an FDL block (files, directories, sockets,
+    /// pipes and the other kinds by name).
+    pub fn write_fds<'a>(
+        &mut self,
+        pid: i64,
+        fds: impl IntoIterator<Item = (i64, &'a FdInfo)>,
+    ) -> io::Result<()> {
+        let v = &mut self.scratch;
+        v.clear();
+        v.extend(pid.to_le_bytes());
+        let ip4 = |a: Option<IpAddr>| match a {
+            Some(IpAddr::V4(a)) => a.octets(),
+            Some(IpAddr::V6(a)) => a.to_ipv4_mapped().map_or([0; 4], |a| a.octets()),
+            None => [0; 4],
+        };
+        let ip6 = |a: Option<IpAddr>| match a {
+            Some(IpAddr::V6(a)) => a.octets(),
+            Some(IpAddr::V4(a)) => a.to_ipv6_mapped().octets(),
+            None => [0; 16],
+        };
+        for (fd, info) in fds {
+            v.extend(fd.to_le_bytes());
+            v.extend(info.ino.to_le_bytes());
+            let n = &info.net;
+            let proto = match n.l4proto {
+                L4Proto::Tcp => 3u8,
+                L4Proto::Udp => 4,
+                L4Proto::Icmp => 5,
+                L4Proto::Raw => 2,
+                L4Proto::Unknown => 0,
+            };
+            match info.kind {
+                FdKind::Ipv4Socket | FdKind::Ipv6Socket if n.listening => {
+                    let v6 = info.kind == FdKind::Ipv6Socket;
+                    v.push(if v6 { fdtype::IPV6_SERVSOCK } else { fdtype::IPV4_SERVSOCK });
+                    if v6 {
+                        v.extend(ip6(n.sip));
+                    } else {
+                        v.extend(ip4(n.sip));
+                    }
+                    v.extend(n.sport.to_le_bytes());
+                    v.push(proto);
+                }
+                FdKind::Ipv4Socket => {
+                    v.push(fdtype::IPV4_SOCK);
+                    v.extend(ip4(n.cip));
+                    v.extend(ip4(n.sip));
+                    v.extend(n.cport.to_le_bytes());
+                    v.extend(n.sport.to_le_bytes());
+                    v.push(proto);
+                }
+                FdKind::Ipv6Socket => {
+                    v.push(fdtype::IPV6_SOCK);
+                    v.extend(ip6(n.cip));
+                    v.extend(ip6(n.sip));
+                    v.extend(n.cport.to_le_bytes());
+                    v.extend(n.sport.to_le_bytes());
+                    v.push(proto);
+                }
+                FdKind::UnixSocket => {
+                    v.push(fdtype::UNIX_SOCK);
+                    v.extend(info.unix_ends.0.to_le_bytes());
+                    v.extend(info.unix_ends.1.to_le_bytes());
+                    str16(v, info.name.as_bytes());
+                }
+                FdKind::File | FdKind::Directory => {
+                    v.push(fdtype::FILE_V2);
+                    v.extend(info.open_flags.to_le_bytes());
+                    str16(v, info.name.as_bytes());
+                }
+                other => {
+                    v.push(match other {
+                        FdKind::Pipe => fdtype::FIFO,
+                        FdKind::Event => fdtype::EVENT,
+                        FdKind::SignalFd => fdtype::SIGNALFD,
+                        FdKind::EventPoll => fdtype::EVENTPOLL,
+                        FdKind::Inotify => fdtype::INOTIFY,
+                        FdKind::TimerFd => fdtype::TIMERFD,
+                        FdKind::Netlink => fdtype::NETLINK,
+                        FdKind::Bpf => fdtype::BPF,
+                        FdKind::UserFaultFd => fdtype::USERFAULTFD,
+                        FdKind::IoUring => fdtype::IOURING,
+                        FdKind::Memfd => fdtype::MEMFD,
+                        FdKind::Pidfd => fdtype::PIDFD,
+                        _ => fdtype::UNSUPPORTED,
+                    });
+                    str16(v, info.name.as_bytes());
+                }
+            }
+        }
+        let body = std::mem::take(&mut self.scratch);
+        let res = write_block(&mut self.out, ids::FDL, &body);
+        self.scratch = body;
+        res
+    }
+
+    /// Writes the users and groups as a UL block.
+    pub fn write_users<'a>(
+        &mut self,
+        users: impl IntoIterator<Item = &'a UserInfo>,
+        groups: impl IntoIterator<Item = &'a GroupInfo>,
+    ) -> io::Result<()> {
+        let v = &mut self.scratch;
+        v.clear();
+        for u in users {
+            v.push(0);
+            v.extend(u.uid.to_le_bytes());
+            v.extend(u.gid.to_le_bytes());
+            str16(v, u.name.as_bytes());
+            str16(v, u.home.as_bytes());
+            str16(v, u.shell.as_bytes());
+        }
+        for g in groups {
+            v.push(1);
+            v.extend(g.gid.to_le_bytes());
+            str16(v, g.name.as_bytes());
+        }
+        let body = std::mem::take(&mut self.scratch);
+        let res = write_block(&mut self.out, ids::UL, &body);
         self.scratch = body;
         res
     }

@@ -384,6 +384,16 @@ impl Inspector {
         }
     }
 
+    /// Every user known.
+    pub fn users(&self) -> impl Iterator<Item = &UserInfo> {
+        self.users.values()
+    }
+
+    /// Every group known.
+    pub fn groups(&self) -> impl Iterator<Item = &GroupInfo> {
+        self.groups.values()
+    }
+
     /// The user `uid`.
     pub fn user(&self, uid: u32) -> Option<&UserInfo> {
         self.users.get(&uid)

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use palisade_alert::{Format, Outputs, Payload, Webhook, WebhookOptions};
-use palisade_event::table::Category;
-use palisade_event::{EventSource, Inspector};
 use palisade_k8saudit::server::{AuditServer, ServerConfig};
 use palisade_k8saudit::{JsonLines, LineErrorKind};
 use palisade_rules::k8s::AuditEvent;
-use palisade_rules::syscall::{SyscallEvent, SyscallTable};
+use palisade_rules::syscall::SyscallTable;
 use palisade_rules::{Engine, Level, Priority, RateLimiter, ruleset};
+use palisade_runtime::capture::CaptureWindow;
+use palisade_runtime::{Observer, Pipeline, PipelineOptions};
 
 use crate::{GlobalOptions, Outcome, output};
 
@@ -27,6 +27,34 @@ pub struct DetectArgs {
     /// Replay a scap capture (gzip-wrapped or not).
     #[arg(long, group = "input")]
     capture: Option<PathBuf>,
+    /// Watch this machine live through the eBPF sensor (root). Stops on SIGINT or SIGTERM
+    /// (draining what the kernel has written) or after --duration.
+    #[arg(long, group = "input")]
+    live: bool,
+    /// With --live: stop after this long (e.g. 30s, 10m).
+    #[arg(long, requires = "live", value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// With --live: container runtime sockets to ask for container names, images and labels
+    /// (default: podman's and Docker's usual sockets, those that exist).
+    #[arg(long = "runtime-socket", requires = "live", value_name = "PATH")]
+    runtime_sockets: Vec<PathBuf>,
+    /// With --live: keep the recent events and, when a rule fires, write a capture from
+    /// --capture-window before the alert to --capture-window after it into DIR.
+    #[arg(long, requires = "live", value_name = "DIR")]
+    capture_dir: Option<PathBuf>,
+    /// How much before and after an alert a capture holds.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    capture_window: Duration,
+    /// At most this many alert captures per run.
+    #[arg(long, default_value_t = 100)]
+    capture_max: usize,
+    /// Fields appended to the output of every syscall rule, as Falco's append_output does
+    /// (the default names the container of every alert).
+    #[arg(long, default_value = DEFAULT_APPEND_OUTPUT)]
+    append_output: String,
+    /// Append nothing to rule outputs.
+    #[arg(long)]
+    no_append_output: bool,
     /// Read Kubernetes audit events (JSON lines, or EventList objects) from a file.
     #[arg(long, group = "input")]
     k8s_audit: Option<PathBuf>,
@@ -80,7 +108,15 @@ pub struct DetectArgs {
     stats: bool,
 }
 
-fn local_hostname() -> String {
+/// What every syscall alert carries besides its rule's output: the container (`host` for
+/// processes on the host) and its image.
+pub const DEFAULT_APPEND_OUTPUT: &str = "container_id=%container.id container_name=%container.name container_image=%container.image.repository:%container.image.tag";
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    palisade_core::time::parse_duration(s).ok_or_else(|| format!("not a duration: {s:?} (e.g. 30s, 5m, 1h)"))
+}
+
+pub fn local_hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|s| s.trim().to_string())
@@ -115,6 +151,10 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
         }
         set
     };
+    let mut set = set;
+    if !args.no_append_output && !args.append_output.trim().is_empty() {
+        set.append_output(palisade_rules::Source::Syscall, &args.append_output);
+    }
     let (mut engine, _) = Engine::new(&set, &SyscallTable);
     let min_priority = Priority::parse(&args.min_priority)
         .with_context(|| format!("unknown priority {}", args.min_priority))?;
@@ -146,18 +186,27 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     }
     let host = args.hostname.clone().unwrap_or_else(local_hostname);
     let started = Instant::now();
+    let mut live_stats: Option<palisade_sensor::SensorStats> = None;
+    let options = PipelineOptions {
+        enter_events: args.enter_events,
+        no_rules: args.no_rules,
+        hostname: args.hostname.clone(),
+        fallback_host: host.clone(),
+    };
     let events = if let Some(path) = &args.capture {
         let reader = palisade_scap::ScapReader::open(path)
             .with_context(|| format!("opening capture {}", path.display()))?;
-        let filter = filter.map(|rule| {
-            let one = ruleset::Ruleset {
-                rules: vec![rule],
-                ..ruleset::Ruleset::default()
-            };
-            Engine::new(&one, &SyscallTable).0
-        });
-        replay(reader, &args, &host, filter, &mut engine, &mut outputs)
-            .with_context(|| format!("reading capture {}", path.display()))?
+        let mut pipeline = Pipeline::new(&set, filter, outputs, options);
+        let stats = pipeline
+            .run(reader, &mut ())
+            .with_context(|| format!("reading capture {}", path.display()));
+        outputs = pipeline.into_outputs();
+        stats?.events
+    } else if args.live {
+        let (n, o, sensor) = live(&args, &set, filter, outputs, options)?;
+        outputs = o;
+        live_stats = Some(sensor);
+        n
     } else if let Some(path) = &args.k8s_audit {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -177,7 +226,9 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     } else if let Some(addr) = &args.k8s_audit_listen {
         listen(addr, &args, &host, &mut engine, &mut outputs)?
     } else {
-        bail!("give an input: --capture FILE, --k8s-audit FILE or --k8s-audit-listen ADDR");
+        bail!(
+            "give an input: --capture FILE, --live, --k8s-audit FILE or --k8s-audit-listen ADDR"
+        );
     };
     let alerts = outputs.alerts();
     let suppressed = outputs.suppressed();
@@ -204,6 +255,13 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
             "webhook": delivery.map(|d| serde_json::json!({
                 "delivered": d.delivered, "failed": d.failed, "dropped": d.dropped,
             })),
+            "sensor": live_stats.map(|s| serde_json::json!({
+                "kernel_events": s.kernel_events,
+                "kernel_drops": s.kernel_drops,
+                "truncated_params": s.truncated,
+                "containers": s.containers,
+                "state_records": s.state_records,
+            })),
         });
         #[allow(clippy::print_stderr, reason = "statistics asked for with --stats")]
         {
@@ -215,68 +273,6 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     } else {
         Outcome::Clean
     })
-}
-
-/// Replays a source through the filter or the engine; `fallback_host` names the machine when the
-/// source does not.
-fn replay<S: EventSource>(
-    mut src: S,
-    args: &DetectArgs,
-    fallback_host: &str,
-    mut filter: Option<Engine>,
-    engine: &mut Engine,
-    outputs: &mut Outputs,
-) -> anyhow::Result<u64> {
-    // The source may skip events that neither the state nor any rule looks at.
-    let mut interest = Inspector::interest();
-    for k in engine
-        .syscall_kinds()
-        .chain(filter.iter().flat_map(Engine::syscall_kinds))
-    {
-        interest.insert(k);
-    }
-    src.set_interest(&interest);
-    let mut insp = Inspector::new();
-    let mut hits: Vec<usize> = Vec::new();
-    let mut events = 0u64;
-    while let Some(evt) = src.next_event(&mut insp)? {
-        insp.process(&evt);
-        // Process-table snapshots and internal events are state, not activity.
-        if evt.is_initial_state() || evt.info().category == Category::Internal {
-            continue;
-        }
-        events += 1;
-        if args.no_rules {
-            continue;
-        }
-        let host = match (&args.hostname, insp.machine()) {
-            (None, Some(m)) if !m.hostname.is_empty() => m.hostname.as_str(),
-            _ => fallback_host,
-        };
-        let ctx = SyscallEvent::new(&evt, &insp, host);
-        if let Some(f) = filter.as_mut() {
-            // The filter is a one-rule engine: events of other types never reach it.
-            let mut matched = false;
-            f.eval_syscall(evt.kind, &ctx, |_| matched = true);
-            if matched {
-                outputs.emit_line(format_args!("{}", evt.num))?;
-            }
-            continue;
-        }
-        // Like Falco, rules see the exit half of each system call (where results and new
-        // descriptors are known) unless asked otherwise.
-        if !args.enter_events && evt.direction() == palisade_event::Direction::Enter {
-            continue;
-        }
-        hits.clear();
-        engine.eval_syscall(evt.kind, &ctx, |i| hits.push(i));
-        for &i in &hits {
-            if let Some(alert) = engine.alert(i, &ctx, evt.ts, host) {
-                outputs.emit(i, &alert)?;
-            }
-        }
-    }
-    Ok(events)
 }
 
 /// Evaluates the `k8s_audit` rules on event number `num` of a stream.
@@ -348,4 +344,72 @@ fn listen(
     }
     handle.stop();
     Ok(n)
+}
+
+/// Runs the rules on this machine's live events until SIGINT, SIGTERM or `--duration`.
+fn live(
+    args: &DetectArgs,
+    set: &ruleset::Ruleset,
+    filter: Option<ruleset::Rule>,
+    outputs: Outputs,
+    options: PipelineOptions,
+) -> anyhow::Result<(u64, Outputs, palisade_sensor::SensorStats)> {
+    palisade_sensor::available().map_err(|e| anyhow::anyhow!("cannot watch live: {e}"))?;
+    let sensor_opts = palisade_sensor::SensorOptions {
+        duration: args.duration,
+        runtime_sockets: args.runtime_sockets.clone(),
+        ..palisade_sensor::SensorOptions::default()
+    };
+    let mut sensor = palisade_sensor::Sensor::start(&sensor_opts)?;
+    let stop = sensor.stop_handle();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())
+            .context("installing the signal handlers")?;
+    }
+    let mut observers: Vec<Box<dyn Observer>> = Vec::new();
+    if let Some(dir) = &args.capture_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the capture directory {}", dir.display()))?;
+        observers.push(Box::new(CaptureWindow::new(
+            dir.clone(),
+            args.capture_window,
+            256 << 20,
+            args.capture_max,
+        )));
+    }
+    tracing::info!("watching live events");
+    let host = options
+        .hostname
+        .clone()
+        .unwrap_or_else(|| options.fallback_host.clone());
+    let mut pipeline = Pipeline::new(set, filter, outputs, options);
+    let run = pipeline.run(&mut sensor, &mut observers);
+    let stats = sensor.stats();
+    let mut outputs = pipeline.into_outputs();
+    let run = run.context("reading live events")?;
+    if stats.kernel_drops > 0 {
+        // Falco's alert for the same condition, so that existing routing keeps working.
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let mut fields = serde_json::Map::new();
+        fields.insert("n_drops".into(), stats.kernel_drops.into());
+        fields.insert("n_evts".into(), stats.kernel_events.into());
+        let alert = palisade_rules::Alert {
+            rule: "Falco internal: syscall event drop".into(),
+            priority: Priority::Debug,
+            source: palisade_rules::Source::Syscall,
+            tags: Vec::new(),
+            ts,
+            message: format!(
+                "Falco internal: syscall event drop. {} system calls dropped of {}",
+                stats.kernel_drops,
+                stats.kernel_drops + stats.kernel_events
+            ),
+            output_fields: fields,
+            hostname: host,
+        };
+        outputs.emit(usize::MAX, &alert)?;
+    }
+    Ok((run.events, outputs, stats))
 }
