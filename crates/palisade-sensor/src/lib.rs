@@ -20,6 +20,7 @@
 //! Loading needs root (CAP_BPF and CAP_PERFMON) and the kernel's BTF
 //! (`/sys/kernel/btf/vmlinux`). Only x86_64 system call numbers are known.
 
+pub mod deploy;
 pub mod procfs;
 pub mod runtime;
 pub mod spec;

@@ -48,8 +48,12 @@ enum Command {
     Sbom(commands::sbom::SbomArgs),
     /// Check Falco-format rules files; print the field table.
     Rules(commands::rules::RulesArgs),
-    /// Replay events (scap captures, Kubernetes audit logs or webhook) through rules and alert.
+    /// Run Falco-format rules on live events (eBPF), scap captures or Kubernetes audit events.
     Detect(commands::detect::DetectArgs),
+    /// Record this machine's live events into a scap capture (sysdig, Sysdig Inspect).
+    Capture(commands::capture::CaptureArgs),
+    /// The runtime agent: manifests of its DaemonSet.
+    Agent(commands::agent::AgentArgs),
     /// Kubernetes workload checks: scan, pss, advise, rules.
     K8s(commands::k8s::K8sArgs),
     /// Import, inspect and update the advisory database.
@@ -110,6 +114,8 @@ fn main() -> ExitCode {
         Command::Sbom(args) => commands::sbom::run(args, &cli.global),
         Command::Rules(args) => commands::rules::run(args, &cli.global),
         Command::Detect(args) => commands::detect::run(args, &cli.global),
+        Command::Capture(args) => commands::capture::run(args, &cli.global),
+        Command::Agent(args) => commands::agent::run(args, &cli.global),
         Command::K8s(args) => commands::k8s::run(args, &cli.global),
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),

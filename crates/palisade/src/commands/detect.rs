@@ -38,6 +38,9 @@ pub struct DetectArgs {
     /// (default: podman's and Docker's usual sockets, those that exist).
     #[arg(long = "runtime-socket", requires = "live", value_name = "PATH")]
     runtime_sockets: Vec<PathBuf>,
+    /// With --live: the host's /etc (users and groups), when palisade runs in a container.
+    #[arg(long, requires = "live", default_value = "/etc", value_name = "DIR")]
+    host_etc: PathBuf,
     /// With --live: keep the recent events and, when a rule fires, write a capture from
     /// --capture-window before the alert to --capture-window after it into DIR.
     #[arg(long, requires = "live", value_name = "DIR")]
@@ -112,8 +115,9 @@ pub struct DetectArgs {
 /// processes on the host) and its image.
 pub const DEFAULT_APPEND_OUTPUT: &str = "container_id=%container.id container_name=%container.name container_image=%container.image.repository:%container.image.tag";
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    palisade_core::time::parse_duration(s).ok_or_else(|| format!("not a duration: {s:?} (e.g. 30s, 5m, 1h)"))
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    palisade_core::time::parse_duration(s)
+        .ok_or_else(|| format!("not a duration: {s:?} (e.g. 30s, 5m, 1h)"))
 }
 
 pub fn local_hostname() -> String {
@@ -226,9 +230,7 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     } else if let Some(addr) = &args.k8s_audit_listen {
         listen(addr, &args, &host, &mut engine, &mut outputs)?
     } else {
-        bail!(
-            "give an input: --capture FILE, --live, --k8s-audit FILE or --k8s-audit-listen ADDR"
-        );
+        bail!("give an input: --capture FILE, --live, --k8s-audit FILE or --k8s-audit-listen ADDR");
     };
     let alerts = outputs.alerts();
     let suppressed = outputs.suppressed();
@@ -358,13 +360,13 @@ fn live(
     let sensor_opts = palisade_sensor::SensorOptions {
         duration: args.duration,
         runtime_sockets: args.runtime_sockets.clone(),
+        etc_root: args.host_etc.clone(),
         ..palisade_sensor::SensorOptions::default()
     };
     let mut sensor = palisade_sensor::Sensor::start(&sensor_opts)?;
     let stop = sensor.stop_handle();
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
-            .context("installing the signal handlers")?;
+        signal_hook::flag::register(sig, stop.clone()).context("installing the signal handlers")?;
     }
     let mut observers: Vec<Box<dyn Observer>> = Vec::new();
     if let Some(dir) = &args.capture_dir {

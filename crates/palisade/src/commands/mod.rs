@@ -2,6 +2,8 @@
 //! result.
 
 pub mod admission;
+pub mod agent;
+pub mod capture;
 pub mod db;
 pub mod detect;
 pub mod k8s;
