@@ -634,7 +634,12 @@ fn target_key(kind: &ActionKind, alert: &AlertRecord, t: &Target) -> Result<Stri
         ActionKind::StopContainer { .. }
         | ActionKind::KillContainer { .. }
         | ActionKind::PauseContainer => {
-            format!("container {}", need(&t.container_id, "container.id")?)
+            format!(
+                "container {}",
+                t.container_id
+                    .clone()
+                    .ok_or("the alert names no container (container.id is empty or host)")?
+            )
         }
         ActionKind::Capture { .. } => match (&t.container_id, t.pid) {
             (Some(c), _) => format!("container {c}"),
