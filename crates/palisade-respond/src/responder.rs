@@ -406,7 +406,7 @@ impl Worker {
         alert: &AlertRecord,
         target: &Target,
     ) -> Result<(), String> {
-        let key = target_key(kind, alert, target)?;
+        let key = format!("{} {}", kind.name(), target_key(kind, alert, target)?);
         let g = &playbook.guards;
         let notify = matches!(kind, ActionKind::Notify { .. });
         if !notify {
@@ -436,8 +436,7 @@ impl Worker {
             state.seen.retain(|_, t| now.duration_since(*t) < g.dedupe);
             if let Some(t) = state.seen.get(&key) {
                 return Err(format!(
-                    "{} on {key} already ran {:.1} s ago (dedupe window {} s)",
-                    kind.name(),
+                    "{key} already ran {:.1} s ago (dedupe window {} s)",
                     now.duration_since(*t).as_secs_f64(),
                     g.dedupe.as_secs()
                 ));
