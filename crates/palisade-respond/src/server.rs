@@ -108,3 +108,18 @@ async fn metrics(State(r): State<Arc<Responder>>) -> impl IntoResponse {
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then lets requests in flight
+/// finish.
+pub async fn serve<F>(
+    listener: tokio::net::TcpListener,
+    responder: Arc<Responder>,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, router(responder))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -105,7 +105,7 @@ async fn handle(
         content_type: content_type.clone(),
         body: body.clone(),
     });
-    let mut refuse = |api: &mut Api, code: u16, why: String| {
+    let refuse = |api: &mut Api, code: u16, why: String| {
         api.violations.push(format!("{method} {uri}: {why}"));
         status(
             code,

@@ -54,6 +54,8 @@ enum Command {
     Capture(commands::capture::CaptureArgs),
     /// The runtime agent: manifests of its DaemonSet.
     Agent(commands::agent::AgentArgs),
+    /// Playbooks on alerts: check a playbooks file, or take Falco's JSON alerts over HTTP.
+    Respond(commands::respond::RespondArgs),
     /// Kubernetes workload checks: scan, pss, advise, rules.
     K8s(commands::k8s::K8sArgs),
     /// Import, inspect and update the advisory database.
@@ -116,6 +118,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => commands::detect::run(args, &cli.global),
         Command::Capture(args) => commands::capture::run(args, &cli.global),
         Command::Agent(args) => commands::agent::run(args, &cli.global),
+        Command::Respond(args) => commands::respond::run(args, &cli.global),
         Command::K8s(args) => commands::k8s::run(args, &cli.global),
         Command::Db(args) => commands::db::run(args, &cli.global),
         Command::Scan(args) => commands::scan::run(args, &cli.global),

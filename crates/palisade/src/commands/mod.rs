@@ -8,6 +8,7 @@ pub mod db;
 pub mod detect;
 pub mod k8s;
 pub mod policy;
+pub mod respond;
 pub mod rules;
 pub mod sbom;
 pub mod scan;
