@@ -89,6 +89,58 @@ pub struct Decision {
     pub latency_us: u64,
 }
 
+impl Decision {
+    /// The alert that tells of this decision, as the rules engine would raise it: rule
+    /// `Execution denied: RULE` (or `Execution answered by default`), priority Critical for a
+    /// denial and Warning otherwise, tags `process` and `mitre_execution`, and the output fields
+    /// `proc.pid`, `proc.exepath`, `container.id` (`host` outside containers),
+    /// `palisade.deny.rule`, `palisade.deny.verdict`.
+    pub fn to_alert(&self, hostname: &str) -> palisade_rules::Alert {
+        use palisade_rules::{Priority, Source};
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        let container = self.container_id.as_deref().unwrap_or("host");
+        let verdict = match self.verdict {
+            Verdict::Allow => "allowed",
+            Verdict::Deny => "denied",
+        };
+        let rule = match &self.rule {
+            Some(r) => format!("Execution denied: {r}"),
+            None => "Execution answered by default".to_owned(),
+        };
+        let mut fields = serde_json::Map::new();
+        fields.insert("proc.pid".into(), self.pid.into());
+        fields.insert("proc.exepath".into(), self.path.clone().into());
+        fields.insert("container.id".into(), container.into());
+        fields.insert(
+            "palisade.deny.rule".into(),
+            self.rule
+                .clone()
+                .map_or(serde_json::Value::Null, Into::into),
+        );
+        fields.insert("palisade.deny.verdict".into(), verdict.into());
+        palisade_rules::Alert {
+            message: format!(
+                "Execution {verdict} before it ran (path={} pid={} container_id={container} reason={})",
+                self.path, self.pid, self.reason
+            ),
+            rule,
+            priority: if self.verdict == Verdict::Deny {
+                Priority::Critical
+            } else {
+                Priority::Warning
+            },
+            source: Source::Syscall,
+            tags: vec!["process".into(), "mitre_execution".into()],
+            ts,
+            output_fields: fields,
+            hostname: hostname.to_owned(),
+        }
+    }
+}
+
 /// Counters.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DenyStats {
@@ -660,6 +712,28 @@ mod tests {
         assert!(judge(&rules, "/bin/true", || None).is_none());
         let (r, _) = judge(&rules, "/usr/bin/x", || Some("/upper/usr/bin/x".into())).unwrap();
         assert_eq!(r.name, "drift");
+    }
+
+    #[test]
+    fn a_denial_becomes_an_alert() {
+        let d = Decision {
+            verdict: Verdict::Deny,
+            rule: Some("tmpfs".into()),
+            reason: "path /dev/shm/x matches /dev/shm/**".into(),
+            pid: 42,
+            path: "/dev/shm/x".into(),
+            container_id: Some("abc".into()),
+            latency_us: 10,
+        };
+        let a = d.to_alert("node-1");
+        assert_eq!(a.rule, "Execution denied: tmpfs");
+        assert_eq!(a.priority, palisade_rules::Priority::Critical);
+        assert_eq!(a.output_fields["container.id"], "abc");
+        assert_eq!(a.output_fields["proc.exepath"], "/dev/shm/x");
+        assert_eq!(
+            a.message,
+            "Execution denied before it ran (path=/dev/shm/x pid=42 container_id=abc reason=path /dev/shm/x matches /dev/shm/**)"
+        );
     }
 
     #[test]

@@ -48,17 +48,25 @@ async fn alerts(State(r): State<Arc<Responder>>, body: Bytes) -> impl IntoRespon
         Value::Array(items) => items,
         v => vec![v],
     };
-    let (mut accepted, mut dropped) = (0u64, 0u64);
+    // Every alert is read before any is queued: a bad batch is refused whole.
+    let mut records = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        match r.handle_json(item) {
-            Ok(true) => accepted += 1,
-            Ok(false) => dropped += 1,
+        match crate::alert::AlertRecord::from_json(item) {
+            Ok(a) => records.push(a),
             Err(e) => {
                 return (
                     StatusCode::BAD_REQUEST,
-                    axum::Json(json!({"error": format!("alert {i}: {e}"), "accepted": accepted})),
+                    axum::Json(json!({"error": format!("alert {i}: {e}")})),
                 );
             }
+        }
+    }
+    let (mut accepted, mut dropped) = (0u64, 0u64);
+    for a in records {
+        if r.handle_record(a) {
+            accepted += 1;
+        } else {
+            dropped += 1;
         }
     }
     let status = if dropped == 0 {
@@ -122,4 +130,80 @@ where
     axum::serve(listener, router(responder))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Playbooks, RespondOptions};
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn call(app: &Router, method: &str, path: &str, body: Vec<u8>) -> (u16, String) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn alerts_health_and_metrics() {
+        let dir = tempfile::tempdir().unwrap();
+        let playbooks = Playbooks::parse(
+            "p.yaml",
+            b"playbooks: [{name: p, match: {rules: [R]}, actions: [kill-process]}]",
+        )
+        .unwrap();
+        let r = Arc::new(
+            Responder::start(
+                playbooks,
+                RespondOptions {
+                    spool_dir: dir.path().join("spool"),
+                    ..RespondOptions::default()
+                },
+            )
+            .unwrap(),
+        );
+        let app = router(r.clone());
+        let alert = br#"{"rule":"R","priority":"Warning","output_fields":{"proc.pid":1}}"#;
+        assert_eq!(
+            call(&app, "POST", "/", alert.to_vec()).await,
+            (202, r#"{"accepted":1,"dropped":0}"#.into())
+        );
+        let two = format!("[{0},{0}]", String::from_utf8_lossy(alert));
+        assert_eq!(call(&app, "POST", "/alerts", two.into_bytes()).await.0, 202);
+        assert_eq!(call(&app, "POST", "/alerts", b"{".to_vec()).await.0, 400);
+        let (status, body) = call(&app, "POST", "/alerts", b"[{\"rule\":\"R\"},3]".to_vec()).await;
+        assert_eq!(status, 400);
+        assert!(
+            body.contains("alert 1: the alert is not a JSON object"),
+            "{body}"
+        );
+        assert_eq!(
+            call(&app, "POST", "/", vec![b' '; MAX_BODY + 1]).await.0,
+            413
+        );
+        assert_eq!(
+            call(&app, "GET", "/healthz", Vec::new()).await,
+            (200, "ok\n".into())
+        );
+        let (_, metrics) = call(&app, "GET", "/metrics", Vec::new()).await;
+        assert!(
+            metrics.contains("palisade_respond_alerts_total 3\n"),
+            "{metrics}"
+        );
+        drop(app);
+        let stats = Arc::try_unwrap(r).unwrap().finish();
+        // The alerts name no container: the node's own processes are not killed.
+        assert_eq!(stats.alerts, 3);
+        assert_eq!(stats.skipped, 3, "{stats:?}");
+    }
 }
