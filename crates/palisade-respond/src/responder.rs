@@ -73,7 +73,7 @@ impl Default for RespondOptions {
 }
 
 /// What became of one action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionResult {
     /// Done (or already the case).
@@ -717,5 +717,144 @@ fn now_rfc3339() -> String {
     match s.strip_suffix('Z') {
         Some(base) => format!("{base}.{:03}Z", now.subsec_millis()),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A capture source that records what it was asked.
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<(String, Option<String>, u64)>>);
+
+    impl Capture for Recorder {
+        fn capture(
+            &self,
+            alert: &AlertRecord,
+            target: &Target,
+            window: Duration,
+        ) -> Result<String, String> {
+            self.0.lock().unwrap().push((
+                alert.rule.clone(),
+                target.container_id.clone(),
+                window.as_secs(),
+            ));
+            Ok(format!("/captures/{}.scap", alert.rule))
+        }
+    }
+
+    fn run(
+        playbooks: &str,
+        alerts: &[serde_json::Value],
+    ) -> (Stats, Vec<AuditRecordOwned>, Arc<Recorder>) {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Arc::new(Recorder::default());
+        let audit = dir.path().join("audit.jsonl");
+        let r = Responder::start(
+            Playbooks::parse("p.yaml", playbooks.as_bytes()).unwrap(),
+            RespondOptions {
+                audit: Some(audit.clone()),
+                spool_dir: dir.path().join("spool"),
+                capture: Some(rec.clone()),
+                ..RespondOptions::default()
+            },
+        )
+        .unwrap();
+        for a in alerts {
+            assert!(r.handle_json(a.clone()).unwrap());
+        }
+        let stats = r.finish();
+        let records = std::fs::read_to_string(audit)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (stats, records, rec)
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct AuditRecordOwned {
+        playbook: String,
+        action: String,
+        result: ActionResult,
+        detail: String,
+    }
+
+    fn alert(rule: &str, container: &str, tags: &[&str]) -> serde_json::Value {
+        serde_json::json!({"rule": rule, "priority": "Error", "source": "syscall", "tags": tags,
+            "output_fields": {"container.id": container, "k8s.ns.name": "prod"}})
+    }
+
+    #[test]
+    fn capture_goes_through_the_hook() {
+        let (stats, audit, rec) = run(
+            "playbooks: [{name: c, match: {}, actions: [{action: capture, seconds: 30}]}]",
+            &[alert("R", "abc", &[])],
+        );
+        assert_eq!(stats.done, 1);
+        assert_eq!(audit[0].result, ActionResult::Done);
+        assert_eq!(audit[0].detail, "/captures/R.scap");
+        assert_eq!(
+            *rec.0.lock().unwrap(),
+            [("R".to_owned(), Some("abc".to_owned()), 30)]
+        );
+    }
+
+    #[test]
+    fn rate_limit_per_playbook() {
+        let alerts: Vec<_> = (0..5).map(|i| alert("R", &format!("c{i}"), &[])).collect();
+        let (stats, audit, _) = run(
+            "playbooks: [{name: c, match: {}, actions: [capture], guards: {maxPerMinute: 2}}]",
+            &alerts,
+        );
+        assert_eq!((stats.done, stats.skipped), (2, 3));
+        assert!(
+            audit[4].detail.contains("2 actions per minute"),
+            "{audit:?}"
+        );
+    }
+
+    #[test]
+    fn first_match_wins_unless_continue() {
+        let playbooks = r#"
+playbooks:
+  - {name: first, match: {tags: [shell]}, actions: [capture]}
+  - {name: second, match: {fields: ["k8s.ns.name=prod"]}, actions: [capture], continue: true}
+  - {name: third, match: {priority: ">=Critical"}, actions: [capture]}
+  - {name: fourth, match: {source: k8s_audit}, actions: [capture]}
+  - {name: last, match: {}, actions: [capture]}
+"#;
+        let (stats, audit, _) = run(
+            playbooks,
+            &[alert("A", "c1", &["shell"]), alert("B", "c2", &[])],
+        );
+        let ran: Vec<&str> = audit.iter().map(|r| r.playbook.as_str()).collect();
+        // A: `first` matches and stops. B: `second` matches and goes on; `third` (Error is
+        // below Critical) and `fourth` (source) do not match; `last` does and stops.
+        assert_eq!(ran, ["first", "second", "last"]);
+        assert_eq!(stats.matched, 2);
+        assert!(audit.iter().all(|r| r.action == "capture"));
+    }
+
+    #[test]
+    fn without_a_capture_source_capture_fails_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Responder::start(
+            Playbooks::parse(
+                "p.yaml",
+                b"playbooks: [{name: c, match: {}, actions: [capture]}]",
+            )
+            .unwrap(),
+            RespondOptions {
+                spool_dir: dir.path().join("spool"),
+                ..RespondOptions::default()
+            },
+        )
+        .unwrap();
+        r.handle_json(alert("R", "abc", &[])).unwrap();
+        let stats = r.finish();
+        assert_eq!(stats.failed, 1);
     }
 }
