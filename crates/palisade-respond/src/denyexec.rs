@@ -246,16 +246,36 @@ impl DenyExec {
             .name("palisade-denyexec-judge".into())
             .spawn(move || judge_loop(&rules, jobs_rx, judged_tx))
             .map_err(DenyExecError::Thread)?;
+        // New mounts are looked for on a thread of their own: a scan of /proc never delays an
+        // answer.
+        {
+            let fan = fan.clone();
+            let stop = stop.clone();
+            let marked = marked.clone();
+            let every = options.rescan;
+            std::thread::Builder::new()
+                .name("palisade-denyexec-scan".into())
+                .spawn(move || {
+                    let mut last = Instant::now();
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(100).min(every));
+                        if last.elapsed() >= every {
+                            rescan(&fan, &marked);
+                            last = Instant::now();
+                        }
+                    }
+                })
+                .map_err(DenyExecError::Thread)?;
+        }
         let reader = {
             let fan = fan.clone();
             let stop = stop.clone();
             let counters = counters.clone();
-            let marked = marked.clone();
             std::thread::Builder::new()
                 .name("palisade-denyexec".into())
                 .spawn(move || {
                     read_loop(
-                        &fan, &marked, &stop, &counters, &options, &jobs_tx, &judged_rx, &notes_tx,
+                        &fan, &stop, &counters, &options, &jobs_tx, &judged_rx, &notes_tx,
                     )
                 })
                 .map_err(DenyExecError::Thread)?
@@ -436,13 +456,8 @@ fn rescan(fan: &Fanotify, marked: &Mutex<HashSet<String>>) -> usize {
     new
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the reader thread's shared state"
-)]
 fn read_loop(
     fan: &Fanotify,
-    marked: &Mutex<HashSet<String>>,
     stop: &AtomicBool,
     counters: &Counters,
     options: &DenyExecOptions,
@@ -452,7 +467,6 @@ fn read_loop(
 ) {
     let me = std::process::id() as i32;
     let mut next_id = 0u64;
-    let mut last_scan = Instant::now();
     let answer = |fd: BorrowedFd<'_>, v: Verdict| {
         let r = match v {
             Verdict::Allow => Response::FAN_ALLOW,
@@ -468,10 +482,6 @@ fn read_loop(
         }
     };
     while !stop.load(Ordering::Relaxed) {
-        if last_scan.elapsed() >= options.rescan {
-            rescan(fan, marked);
-            last_scan = Instant::now();
-        }
         let mut fds = [rustix::event::PollFd::new(
             fan,
             rustix::event::PollFlags::IN,
