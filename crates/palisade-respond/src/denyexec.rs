@@ -22,6 +22,13 @@
 //! most the timeout and never stops the node). When palisade exits, the kernel allows whatever
 //! is pending. palisade's own executions are always allowed.
 //!
+//! **No deadlock with the waiting process.** A process waiting for an answer may hold locks that
+//! reading its `/proc` files needs (an `execve` opening its ELF interpreter holds its exec
+//! lock). So the thread that answers reads no other process's `/proc`; the threads that do (the
+//! decision thread, the mount scanner, the notifier) are never what an answer waits for: the
+//! decision thread is bounded by the timeout, nothing is marked before the answering thread
+//! runs, and on stop the scanner is stopped while answers still flow.
+//!
 //! Decisions worth telling (every denial, every default answer) go to the `on_decision`
 //! callback on a thread of its own, through a bounded queue: a slow callback loses decisions
 //! (counted), it never delays an answer.
@@ -203,7 +210,9 @@ pub struct DenyExec {
     fan: Arc<Fanotify>,
     marked: Arc<Mutex<HashSet<String>>>,
     stop: Arc<AtomicBool>,
+    stop_scan: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
+    scanner: Option<JoinHandle<()>>,
     counters: Arc<Counters>,
 }
 
@@ -225,16 +234,18 @@ impl DenyExec {
         .map_err(DenyExecError::Init)?;
         let fan = Arc::new(fan);
         let marked = Arc::new(Mutex::new(HashSet::new()));
-        mark(&fan, Path::new("/"))?;
-        rescan(&fan, &marked);
         let stop = Arc::new(AtomicBool::new(false));
+        let stop_scan = Arc::new(AtomicBool::new(false));
         let counters: Arc<Counters> = Arc::default();
 
         let (notes_tx, notes_rx) = sync_channel::<Decision>(1024);
         std::thread::Builder::new()
             .name("palisade-denyexec-notify".into())
             .spawn(move || {
-                for d in notes_rx {
+                for mut d in notes_rx {
+                    if d.container_id.is_none() {
+                        d.container_id = container_of(d.pid);
+                    }
                     on_decision(&d);
                 }
             })
@@ -242,15 +253,43 @@ impl DenyExec {
         let (jobs_tx, jobs_rx) = sync_channel::<Job>(1);
         let (judged_tx, judged_rx) = sync_channel::<Judged>(16);
         let rules = Arc::new(rules);
+        let options_r = options.clone();
         std::thread::Builder::new()
             .name("palisade-denyexec-judge".into())
             .spawn(move || judge_loop(&rules, jobs_rx, judged_tx))
             .map_err(DenyExecError::Thread)?;
-        // New mounts are looked for on a thread of their own: a scan of /proc never delays an
-        // answer.
-        {
+        // Nothing is marked before the reader answers: a process waiting for an answer may hold
+        // locks that reading its /proc files needs (an execve opening its interpreter holds
+        // its exec_update_lock), so a thread that reads /proc must never be what the answer
+        // waits for.
+        let reader = {
             let fan = fan.clone();
             let stop = stop.clone();
+            let counters = counters.clone();
+            std::thread::Builder::new()
+                .name("palisade-denyexec".into())
+                .spawn(move || {
+                    read_loop(
+                        &fan, &stop, &counters, &options_r, &jobs_tx, &judged_rx, &notes_tx,
+                    )
+                })
+                .map_err(DenyExecError::Thread)?
+        };
+        let mut deny = DenyExec {
+            fan: fan.clone(),
+            marked: marked.clone(),
+            stop,
+            stop_scan: stop_scan.clone(),
+            reader: Some(reader),
+            scanner: None,
+            counters,
+        };
+        mark(&fan, Path::new("/"))?;
+        rescan(&fan, &marked);
+        // New mounts are looked for on a thread of their own: a scan of /proc never delays an
+        // answer.
+        deny.scanner = Some({
+            let stop = stop_scan;
             let marked = marked.clone();
             let every = options.rescan;
             std::thread::Builder::new()
@@ -265,28 +304,9 @@ impl DenyExec {
                         }
                     }
                 })
-                .map_err(DenyExecError::Thread)?;
-        }
-        let reader = {
-            let fan = fan.clone();
-            let stop = stop.clone();
-            let counters = counters.clone();
-            std::thread::Builder::new()
-                .name("palisade-denyexec".into())
-                .spawn(move || {
-                    read_loop(
-                        &fan, &stop, &counters, &options, &jobs_tx, &judged_rx, &notes_tx,
-                    )
-                })
                 .map_err(DenyExecError::Thread)?
-        };
-        Ok(DenyExec {
-            fan,
-            marked,
-            stop,
-            reader: Some(reader),
-            counters,
-        })
+        });
+        Ok(deny)
     }
 
     /// Marks the filesystems mounted since the last scan (in every mount namespace); returns
@@ -311,20 +331,27 @@ impl DenyExec {
     /// Stops answering (the kernel allows what is pending once the group is closed) and returns
     /// the counters.
     pub fn stop(mut self) -> DenyStats {
+        self.shut_down();
+        self.stats()
+    }
+
+    /// The scanner first, while the reader still answers (it may be waiting on a process that
+    /// waits for an answer), then the reader; the group closes when the last handle goes.
+    fn shut_down(&mut self) {
+        self.stop_scan.store(true, Ordering::Relaxed);
+        if let Some(s) = self.scanner.take() {
+            let _ = s.join();
+        }
         self.stop.store(true, Ordering::Relaxed);
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
-        self.stats()
     }
 }
 
 impl Drop for DenyExec {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
-        }
+        self.shut_down();
     }
 }
 
@@ -537,7 +564,8 @@ fn read_loop(
                     reason: format!("{reason}: answered {:?} by default", options.on_timeout),
                     pid,
                     path: exe_path(fd).unwrap_or_default(),
-                    container_id: container_of(pid),
+                    // Filled in by the notifier: the reader reads no other process's /proc.
+                    container_id: None,
                     latency_us: start.elapsed().as_micros() as u64,
                 });
             };

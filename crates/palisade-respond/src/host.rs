@@ -137,7 +137,12 @@ impl ContainerRuntime {
         match (op, status) {
             (_, 200..=299) => Ok(format!("container {short} {what}")),
             (ContainerOp::Stop { .. }, 304) => Ok(format!("container {short} already stopped")),
-            (ContainerOp::Kill { .. }, 409) => Ok(format!("container {short} not running")),
+            // Docker answers 409; podman 500 "can only kill running containers ... state improper".
+            (ContainerOp::Kill { .. }, 409 | 500)
+                if status == 409 || message.contains("can only kill running") =>
+            {
+                Ok(format!("container {short} not running"))
+            }
             (ContainerOp::Pause, 409 | 500) if message.contains("paused") => {
                 Ok(format!("container {short} already paused"))
             }

@@ -126,6 +126,37 @@ playbooks:
 }
 
 #[test]
+fn kill_container_signals_the_container() {
+    if !ready() {
+        return;
+    }
+    let svc = Service::start();
+    let c = Container::start("palisade-respond-killc", &["sleep", "300"]);
+    let (stats, audit) = respond(
+        "playbooks: [{name: k, match: {}, actions: [{action: kill-container, signal: KILL}]}]",
+        &svc.socket,
+        &[alert("x", json!({"container.id": c.id}))],
+    );
+    assert_eq!(stats.done, 1, "{audit:?}");
+    assert_eq!(
+        audit[0]["detail"],
+        format!("container {} killed", &c.id[..12])
+    );
+    assert!(support::wait_for(Duration::from_secs(5), || c.state() == "exited"));
+    // Again: not running any more is a success that says so.
+    let (_, audit) = respond(
+        "playbooks: [{name: k, match: {}, actions: [kill-container]}]",
+        &svc.socket,
+        &[alert("x", json!({"container.id": c.id}))],
+    );
+    assert_eq!(audit[0]["result"], "done", "{audit:?}");
+    assert_eq!(
+        audit[0]["detail"],
+        format!("container {} not running", &c.id[..12])
+    );
+}
+
+#[test]
 fn kill_process_kills_the_process_the_alert_names() {
     if !ready() {
         return;

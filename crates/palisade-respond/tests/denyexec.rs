@@ -119,6 +119,31 @@ fn deny_exec_refuses_tmpfs_binaries_and_drift_and_allows_the_rest() {
     assert!(stats.denied >= 2, "{stats:?}");
     assert!(stats.allowed >= 400, "{stats:?}");
     assert_eq!(stats.timed_out, 0, "{stats:?}");
+
+    // A late decision gets the default answer (here: allow) and is reported as such: with no
+    // time at all to decide, the copy runs.
+    let (tx, rx) = mpsc::channel();
+    let deny = DenyExec::start(
+        vec![rule("tmpfs", &["/dev/shm/palisade-deny-*/**"], false)],
+        DenyExecOptions {
+            timeout: Duration::ZERO,
+            ..DenyExecOptions::default()
+        },
+        move |d| {
+            let _ = tx.send(d.clone());
+        },
+    )
+    .unwrap();
+    let ran = (0..20)
+        .filter(|_| Command::new(&copy).status().is_ok_and(|s| s.success()))
+        .count();
+    let stats = deny.stop();
+    assert!(stats.timed_out >= 1, "{stats:?}");
+    assert!(ran >= 1, "{stats:?}");
+    let late: Vec<_> = rx.try_iter().filter(|d| d.rule.is_none()).collect();
+    assert!(!late.is_empty());
+    assert!(late.iter().all(|d| d.verdict == Verdict::Allow
+        && d.reason.ends_with("answered Allow by default")), "{late:?}");
     let _ = std::fs::remove_dir_all(format!("/dev/shm/palisade-deny-{tag}"));
 }
 
