@@ -573,6 +573,9 @@ fn read_loop(
                 late("could not duplicate the event's file descriptor");
                 continue;
             };
+            // Late answers to earlier events are dropped here, so the decision thread never
+            // blocks on a full channel.
+            while judged.try_recv().is_ok() {}
             if jobs.try_send(Job { id, fd: dup, pid }).is_err() {
                 late("the decision thread is busy with an earlier execution");
                 continue;
