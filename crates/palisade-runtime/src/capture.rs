@@ -22,9 +22,9 @@ use crate::Observer;
 /// Starts a capture at `path` with the state of `insp`.
 fn start(path: &Path, insp: &Inspector) -> io::Result<ScapWriter<BufWriter<File>>> {
     let file = File::create(path)?;
-    let (host, cpus) = insp
-        .machine()
-        .map_or((String::new(), 1), |m| (m.hostname.clone(), m.num_cpus.max(1)));
+    let (host, cpus) = insp.machine().map_or((String::new(), 1), |m| {
+        (m.hostname.clone(), m.num_cpus.max(1))
+    });
     let mut w = ScapWriter::new(BufWriter::new(file), &host, cpus)?;
     w.write_threads(insp.threads())?;
     for t in insp.threads().filter(|t| t.is_main_thread()) {
@@ -172,7 +172,12 @@ fn slug(name: &str) -> String {
 
 impl CaptureWindow {
     /// Captures into `dir` (which must exist) around each alert.
-    pub fn new(dir: PathBuf, window: std::time::Duration, max_bytes: usize, max_files: usize) -> Self {
+    pub fn new(
+        dir: PathBuf,
+        window: std::time::Duration,
+        max_bytes: usize,
+        max_files: usize,
+    ) -> Self {
         CaptureWindow {
             dir,
             window_ns: u64::try_from(window.as_nanos()).unwrap_or(u64::MAX),
@@ -223,8 +228,7 @@ impl Observer for CaptureWindow {
         self.ring.push_back(owned);
         let horizon = evt.ts.saturating_sub(self.window_ns);
         while let Some(front) = self.ring.front() {
-            if (front.ts >= horizon && self.ring_bytes <= self.max_bytes) || self.ring.len() == 1
-            {
+            if (front.ts >= horizon && self.ring_bytes <= self.max_bytes) || self.ring.len() == 1 {
                 break;
             }
             if let Some(old) = self.ring.pop_front() {
@@ -276,7 +280,10 @@ mod tests {
 
     #[test]
     fn slugs_are_file_names() {
-        assert_eq!(slug("Read sensitive file untrusted"), "read-sensitive-file-untrusted");
+        assert_eq!(
+            slug("Read sensitive file untrusted"),
+            "read-sensitive-file-untrusted"
+        );
         assert_eq!(slug("../../etc/x"), "etc-x");
     }
 }

@@ -164,13 +164,24 @@ impl Pipeline {
         mut src: S,
         observer: &mut dyn Observer,
     ) -> Result<RunStats, RunError> {
-        // The source may skip events that neither the state nor any rule looks at.
+        // The source may skip events that neither the state nor any rule looks at: rules see
+        // exit events only (unless asked otherwise), and the state needs few enter events.
         let mut interest = Inspector::interest();
-        for k in self
-            .engine
-            .syscall_kinds()
-            .chain(self.filter.iter().flat_map(Engine::syscall_kinds))
-        {
+        if !self.options.enter_events && self.filter.is_none() {
+            let skip: Vec<u16> = interest
+                .iter()
+                .filter(|&k| Direction::of(k) == Direction::Enter && !Inspector::needs_enter(k))
+                .collect();
+            for k in skip {
+                interest.remove(k);
+            }
+        }
+        for k in self.engine.syscall_kinds() {
+            if self.options.enter_events || Direction::of(k) == Direction::Exit {
+                interest.insert(k);
+            }
+        }
+        for k in self.filter.iter().flat_map(Engine::syscall_kinds) {
             interest.insert(k);
         }
         src.set_interest(&interest);
@@ -298,7 +309,13 @@ mod tests {
         let src = MemorySource::new(vec![open("/etc/passwd", 5), open("/etc/shadow", 5)]);
         let mut count = Count(0, 0);
         let stats = p.run(src, &mut count).unwrap();
-        assert_eq!(stats, RunStats { events: 2, alerts: 1 });
+        assert_eq!(
+            stats,
+            RunStats {
+                events: 2,
+                alerts: 1
+            }
+        );
         assert_eq!((count.0, count.1), (2, 1));
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         assert!(text.contains("Warning read /etc/shadow"), "{text}");

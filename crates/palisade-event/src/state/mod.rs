@@ -283,6 +283,29 @@ impl Inspector {
         m
     }
 
+    /// Whether the state needs enter events of type `kind` when it sees the exits: an enter
+    /// carries something its exit does not (the fd of `close`, the domain of `socket`, the uid
+    /// of `setuid`); the newer exits carry every parameter of their enter (`openat`,
+    /// `execve`'s exit holds more than its enter), and enter events without parameters carry
+    /// nothing. A live source may skip the enters this says no to.
+    pub fn needs_enter(kind: u16) -> bool {
+        if Direction::of(kind) != Direction::Enter {
+            return false;
+        }
+        if matches!(kind, ids::PROCEXIT_E | ids::PROCEXIT_1_E) {
+            return true;
+        }
+        let enter = crate::table::event_info(kind);
+        let exit = crate::table::event_info(kind.saturating_add(1));
+        if matches!(enter.name, "execve" | "execveat") {
+            return false;
+        }
+        enter
+            .params
+            .iter()
+            .any(|p| !exit.params.iter().any(|q| q.name == p.name))
+    }
+
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
