@@ -133,7 +133,11 @@ impl<W: Write> ScapWriter<W> {
             match info.kind {
                 FdKind::Ipv4Socket | FdKind::Ipv6Socket if n.listening => {
                     let v6 = info.kind == FdKind::Ipv6Socket;
-                    v.push(if v6 { fdtype::IPV6_SERVSOCK } else { fdtype::IPV4_SERVSOCK });
+                    v.push(if v6 {
+                        fdtype::IPV6_SERVSOCK
+                    } else {
+                        fdtype::IPV4_SERVSOCK
+                    });
                     if v6 {
                         v.extend(ip6(n.sip));
                     } else {

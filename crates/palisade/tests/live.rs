@@ -274,7 +274,10 @@ fn upstream_rules_fire_on_a_busybox_container_and_name_it() {
     assert_eq!(f["proc.cmdline"], "exe /etc/shadow", "{shadow}");
     assert_eq!(f["proc.pname"], "sh", "{shadow}");
     assert!(
-        f["proc.pcmdline"].as_str().unwrap_or("").contains("while true"),
+        f["proc.pcmdline"]
+            .as_str()
+            .unwrap_or("")
+            .contains("while true"),
         "{shadow}"
     );
     let nc = find("Netcat Remote Code Execution in Container");
