@@ -110,6 +110,7 @@ pub struct Pipeline {
     outputs: Outputs,
     options: PipelineOptions,
     inspector: Inspector,
+    injected: Option<std::sync::mpsc::Receiver<Alert>>,
 }
 
 impl Pipeline {
@@ -135,7 +136,15 @@ impl Pipeline {
             outputs,
             options,
             inspector: Inspector::new(),
+            injected: None,
         }
+    }
+
+    /// Also emits the alerts that arrive on `rx` from other threads (exec prevention, say),
+    /// between events, so that every alert goes through the same outputs and observers.
+    pub fn with_injected(mut self, rx: std::sync::mpsc::Receiver<Alert>) -> Self {
+        self.injected = Some(rx);
+        self
     }
 
     /// The rules engine.
@@ -199,6 +208,15 @@ impl Pipeline {
             };
             self.inspector.process(&evt);
             observer.event(&evt, &self.inspector)?;
+            if let Some(rx) = &self.injected {
+                while let Ok(alert) = rx.try_recv() {
+                    if self.outputs.emit(usize::MAX, &alert)? {
+                        stats.alerts += 1;
+                        observer.alert(&alert, &evt, &self.inspector)?;
+                    }
+                    self.outputs.flush()?;
+                }
+            }
             // Process-table snapshots and internal events are state, not activity.
             if evt.is_initial_state() || evt.info().category == Category::Internal {
                 continue;

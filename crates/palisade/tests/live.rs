@@ -441,3 +441,82 @@ fn agent_manifests_validate_for_kubernetes_1_30_and_1_37() {
         assert!(yaml.contains(needle), "{needle}");
     }
 }
+
+#[test]
+fn a_live_alert_runs_its_playbook_and_exec_prevention_refuses_drift() {
+    preflight();
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path());
+    let c = Container::start("palisade-live-4", &["sleep", "300"]);
+    let book = dir.path().join("playbooks.yaml");
+    std::fs::write(
+        &book,
+        r#"playbooks:
+  - name: stop containers that search for keys
+    match: {rules: ["Search Private Keys or Passwords"], priority: ">=Warning"}
+    actions: [{action: stop-container}]
+    guards: {maxPerMinute: 10}
+denyExec:
+  - {name: no binaries from tmp, paths: ["/tmp/**"]}
+"#,
+    )
+    .unwrap();
+    // A copy of busybox in the container's /tmp, made before the sensor.
+    c.exec(&["cp", "/bin/busybox", "/tmp/bb"]);
+    let out = dir.path().join("alerts.json");
+    let audit = dir.path().join("audit.json");
+    let rules = shared().join("falco/falco_rules.yaml");
+    let live = start_live(&[
+        "detect",
+        "--live",
+        "-r",
+        rules.to_str().unwrap(),
+        "--runtime-socket",
+        service.socket.to_str().unwrap(),
+        "--playbooks",
+        book.to_str().unwrap(),
+        "--deny-exec",
+        book.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+        "--json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // Refused before it runs: the shell reports 126.
+    let refused = podman()
+        .args(["exec", &c.name, "sh", "-c", "/tmp/bb true; echo rc=$?"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        text.contains("rc=126"),
+        "{text} {}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // The image's own binaries still run.
+    assert_eq!(podman_ok(&["exec", &c.name, "echo", "ok"]), "ok");
+    c.exec(&["find", "/", "-name", "id_rsa"]);
+    let t0 = Instant::now();
+    loop {
+        let state = podman_ok(&["inspect", "-f", "{{.State.Running}}", &c.name]);
+        if state == "false" {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the playbook did not stop the container"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stop(live);
+    let audit = std::fs::read_to_string(&audit).unwrap();
+    assert!(audit.contains("stop-container"), "{audit}");
+    let alerts = alerts(&out);
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["output"].as_str().unwrap_or("").contains("/tmp/bb")),
+        "no alert for the refused exec: {alerts:?}"
+    );
+}

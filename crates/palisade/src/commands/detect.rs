@@ -2,6 +2,7 @@
 
 use std::io::BufReader;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
@@ -51,6 +52,20 @@ pub struct DetectArgs {
     /// At most this many alert captures per run.
     #[arg(long, default_value_t = 100)]
     capture_max: usize,
+    /// With --live: run these playbooks on the alerts (kill the process, stop the container,
+    /// notify, …; see `palisade respond check`). Alerts then also carry `pid=%proc.pid`.
+    #[arg(long, requires = "live", value_name = "FILE")]
+    playbooks: Option<PathBuf>,
+    /// With --live: refuse, before they run, the executions the `denyExec` rules of FILE match
+    /// (fanotify permission events); each refusal is an alert.
+    #[arg(long, requires = "live", value_name = "FILE")]
+    deny_exec: Option<PathBuf>,
+    /// With --playbooks: append one JSON line per action decision to FILE.
+    #[arg(long, requires = "playbooks", value_name = "FILE")]
+    audit: Option<PathBuf>,
+    /// With --playbooks: say what each action would do, change nothing.
+    #[arg(long, requires = "playbooks")]
+    dry_run: bool,
     /// Fields appended to the output of every syscall rule, as Falco's append_output does
     /// (the default names the container of every alert).
     #[arg(long, default_value = DEFAULT_APPEND_OUTPUT)]
@@ -158,6 +173,10 @@ pub fn run(args: DetectArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome>
     let mut set = set;
     if !args.no_append_output && !args.append_output.trim().is_empty() {
         set.append_output(palisade_rules::Source::Syscall, &args.append_output);
+    }
+    if args.playbooks.is_some() {
+        // The process a playbook acts on.
+        set.append_output(palisade_rules::Source::Syscall, "pid=%proc.pid");
     }
     let (mut engine, _) = Engine::new(&set, &SyscallTable);
     let min_priority = Priority::parse(&args.min_priority)
@@ -379,14 +398,66 @@ fn live(
             args.capture_max,
         )));
     }
+    let responder = match &args.playbooks {
+        Some(path) => {
+            let playbooks = super::respond::load(path)?;
+            let mut options = palisade_respond::RespondOptions {
+                dry_run: args.dry_run,
+                audit: args.audit.clone(),
+                ..palisade_respond::RespondOptions::default()
+            };
+            if let Some(socket) = args.runtime_sockets.first() {
+                options.runtime_socket = socket.clone();
+            }
+            let r = Arc::new(
+                palisade_respond::Responder::start(playbooks, options)
+                    .context("starting the playbooks")?,
+            );
+            observers.push(Box::new(Respond(r.clone())));
+            Some(r)
+        }
+        None => None,
+    };
+    let (deny_tx, deny_rx) = std::sync::mpsc::channel();
+    let deny = match &args.deny_exec {
+        Some(path) => {
+            let rules = super::respond::load(path)?.deny_exec;
+            if rules.is_empty() {
+                bail!("{}: no denyExec rules", path.display());
+            }
+            let host = options
+                .hostname
+                .clone()
+                .unwrap_or_else(|| options.fallback_host.clone());
+            let d = palisade_respond::denyexec::DenyExec::start(
+                rules,
+                palisade_respond::denyexec::DenyExecOptions::default(),
+                move |decision| {
+                    let _ = deny_tx.send(decision.to_alert(&host));
+                },
+            )
+            .context("starting exec prevention")?;
+            Some(d)
+        }
+        None => None,
+    };
     tracing::info!("watching live events");
     let host = options
         .hostname
         .clone()
         .unwrap_or_else(|| options.fallback_host.clone());
-    let mut pipeline = Pipeline::new(set, filter, outputs, options);
+    let mut pipeline = Pipeline::new(set, filter, outputs, options).with_injected(deny_rx);
     let run = pipeline.run(&mut sensor, &mut observers);
     let stats = sensor.stats();
+    if let Some(d) = deny {
+        let s = d.stop();
+        tracing::info!(?s, "exec prevention stopped");
+    }
+    drop(observers);
+    if let Some(r) = responder.and_then(|r| Arc::into_inner(r)) {
+        let s = r.finish();
+        tracing::info!(?s, "playbooks stopped");
+    }
     let mut outputs = pipeline.into_outputs();
     let run = run.context("reading live events")?;
     if stats.kernel_drops > 0 {
@@ -414,4 +485,19 @@ fn live(
         outputs.emit(usize::MAX, &alert)?;
     }
     Ok((run.events, outputs, stats))
+}
+
+/// Hands every alert to the playbooks.
+struct Respond(Arc<palisade_respond::Responder>);
+
+impl Observer for Respond {
+    fn alert(
+        &mut self,
+        alert: &palisade_rules::Alert,
+        _evt: &palisade_event::Event<'_>,
+        _insp: &palisade_event::Inspector,
+    ) -> std::io::Result<()> {
+        self.0.handle(alert);
+        Ok(())
+    }
 }

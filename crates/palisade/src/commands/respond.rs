@@ -143,7 +143,7 @@ pub fn run(args: RespondArgs, _global: &GlobalOptions) -> anyhow::Result<Outcome
     Ok(Outcome::Clean)
 }
 
-fn load(path: &std::path::Path) -> anyhow::Result<Playbooks> {
+pub fn load(path: &std::path::Path) -> anyhow::Result<Playbooks> {
     Playbooks::load(path).map_err(|d| {
         let lines: Vec<String> = d.0.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("{}", lines.join("\n"))
