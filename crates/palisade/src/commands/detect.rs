@@ -454,7 +454,7 @@ fn live(
         tracing::info!(?s, "exec prevention stopped");
     }
     drop(observers);
-    if let Some(r) = responder.and_then(|r| Arc::into_inner(r)) {
+    if let Some(r) = responder.and_then(Arc::into_inner) {
         let s = r.finish();
         tracing::info!(?s, "playbooks stopped");
     }
