@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 
 use palisade_event::{Event, Inspector, OwnedEvent};
 use palisade_rules::syscall::{SyscallEvent, SyscallTable};
@@ -139,6 +140,19 @@ pub struct CaptureWindow {
     containers: VecDeque<OwnedEvent>,
     pending: Option<Pending>,
     written: Vec<PathBuf>,
+    /// Capture on every alert (`--capture-dir`), or only when asked through `requests`.
+    on_alert: bool,
+    requests: Option<Receiver<CaptureRequest>>,
+}
+
+/// A capture asked for from another thread (a playbook's `capture` action): the file to write
+/// and how long after the request it goes on.
+#[derive(Debug, Clone)]
+pub struct CaptureRequest {
+    /// Where to write.
+    pub path: PathBuf,
+    /// How long the capture goes on after the request.
+    pub after: std::time::Duration,
 }
 
 impl std::fmt::Debug for CaptureWindow {
@@ -153,7 +167,7 @@ impl std::fmt::Debug for CaptureWindow {
 }
 
 /// A file name part from a rule name: letters, digits and `-`.
-fn slug(name: &str) -> String {
+pub fn slug(name: &str) -> String {
     let mut s: String = name
         .chars()
         .map(|c| {
@@ -188,7 +202,37 @@ impl CaptureWindow {
             containers: VecDeque::new(),
             pending: None,
             written: Vec::new(),
+            on_alert: true,
+            requests: None,
         }
+    }
+
+    /// Captures only when asked through `rx` (not on every alert), e.g. by a playbook.
+    pub fn on_request(mut self, rx: Receiver<CaptureRequest>, also_on_alert: bool) -> Self {
+        self.requests = Some(rx);
+        self.on_alert = also_on_alert;
+        self
+    }
+
+    /// Starts writing `path`: the state of `insp`, the containers met, the ring, then the
+    /// events until `until`.
+    fn begin(&mut self, path: PathBuf, until: u64, insp: &Inspector) -> io::Result<()> {
+        if self.written.len() >= self.max_files {
+            return Ok(());
+        }
+        let mut writer = start(&path, insp)?;
+        for (i, e) in self.containers.iter().chain(&self.ring).enumerate() {
+            writer.write_event(&e.as_event(i as u64 + 1))?;
+        }
+        self.ring.clear();
+        self.ring_bytes = 0;
+        self.pending = Some(Pending {
+            writer,
+            path,
+            until,
+            alerts: 1,
+        });
+        Ok(())
     }
 
     /// The captures written (complete) so far.
@@ -207,11 +251,21 @@ impl CaptureWindow {
 }
 
 impl Observer for CaptureWindow {
-    fn event(&mut self, evt: &Event<'_>, _insp: &Inspector) -> io::Result<()> {
+    fn event(&mut self, evt: &Event<'_>, insp: &Inspector) -> io::Result<()> {
         if let Some(p) = self.pending.as_mut() {
             if evt.ts > p.until {
                 self.close()?;
             } else {
+                p.writer.write_event(evt)?;
+                return Ok(());
+            }
+        }
+        // A capture asked for while another was being written starts when that one ends.
+        if let Some(req) = self.requests.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            tracing::info!(path = %req.path.display(), "capture asked for");
+            let after = u64::try_from(req.after.as_nanos()).unwrap_or(u64::MAX);
+            self.begin(req.path, evt.ts.saturating_add(after), insp)?;
+            if let Some(p) = self.pending.as_mut() {
                 p.writer.write_event(evt)?;
                 return Ok(());
             }
@@ -243,7 +297,7 @@ impl Observer for CaptureWindow {
             p.alerts += 1;
             return Ok(());
         }
-        if self.written.len() >= self.max_files {
+        if !self.on_alert {
             return Ok(());
         }
         let secs = alert.ts / 1_000_000_000;
@@ -254,19 +308,7 @@ impl Observer for CaptureWindow {
             slug(&alert.rule)
         );
         let path = self.dir.join(name);
-        let mut writer = start(&path, insp)?;
-        for (i, e) in self.containers.iter().chain(&self.ring).enumerate() {
-            writer.write_event(&e.as_event(i as u64 + 1))?;
-        }
-        self.ring.clear();
-        self.ring_bytes = 0;
-        self.pending = Some(Pending {
-            writer,
-            path,
-            until: evt.ts.saturating_add(self.window_ns),
-            alerts: 1,
-        });
-        Ok(())
+        self.begin(path, evt.ts.saturating_add(self.window_ns), insp)
     }
 
     fn finish(&mut self, _insp: &Inspector) -> io::Result<()> {

@@ -72,11 +72,11 @@ impl<W: Write> ScapWriter<W> {
             v.extend(t.ptid.to_le_bytes());
             v.extend(t.sid.to_le_bytes());
             v.extend(t.pgid.to_le_bytes());
-            str16(v, t.comm.as_bytes());
-            str16(v, t.exe.as_bytes());
-            str16(v, t.exepath.as_bytes());
-            str16(v, &join_nul(&t.args));
-            str16(v, t.cwd.as_bytes());
+            str16(v, capped(t.comm.as_bytes(), PATH_MAX));
+            str16(v, capped(t.exe.as_bytes(), PATH_MAX));
+            str16(v, capped(t.exepath.as_bytes(), PATH_MAX));
+            str16(v, capped(&join_nul(&t.args), LIST_MAX));
+            str16(v, capped(t.cwd.as_bytes(), PATH_MAX));
             v.extend(t.fdlimit.to_le_bytes());
             v.extend(t.flags.to_le_bytes());
             v.extend(t.uid.to_le_bytes());
@@ -86,12 +86,12 @@ impl<W: Write> ScapWriter<W> {
             v.extend(t.vmswap_kb.to_le_bytes());
             v.extend(0u64.to_le_bytes());
             v.extend(0u64.to_le_bytes());
-            str16(v, &join_nul(&t.env));
+            str16(v, capped(&join_nul(&t.env), LIST_MAX));
             v.extend(t.vtid.to_le_bytes());
             v.extend(t.vpid.to_le_bytes());
             let cg: Vec<String> = t.cgroups.iter().map(|(k, p)| format!("{k}={p}")).collect();
-            str16(v, &join_nul(&cg));
-            str16(v, t.root.as_bytes());
+            str16(v, capped(&join_nul(&cg), LIST_MAX));
+            str16(v, capped(t.root.as_bytes(), PATH_MAX));
         }
         let body = std::mem::take(&mut self.scratch);
         let res = write_block(&mut self.out, ids::PL_V8, &body);
@@ -262,6 +262,23 @@ impl<W: Write> ScapWriter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// The longest path and list (args, env, cgroups) libscap accepts in a process entry
+/// (`SCAP_MAX_PATH_SIZE`, `SCAP_MAX_ARGS_SIZE`): a capture with a longer one does not open.
+const PATH_MAX: usize = 1024;
+const LIST_MAX: usize = 4096;
+
+/// `b` cut to at most `max` bytes, at the end of an item of a NUL-separated list when it can be.
+fn capped(b: &[u8], max: usize) -> &[u8] {
+    if b.len() <= max {
+        return b;
+    }
+    let cut = &b[..max];
+    match cut.iter().rposition(|&c| c == 0) {
+        Some(i) => &cut[..=i],
+        None => cut,
     }
 }
 

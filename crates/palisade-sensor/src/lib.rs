@@ -284,7 +284,10 @@ impl Sensor {
             return None;
         }
         self.stats.containers += 1;
-        let json = match self.runtime.as_ref().map(|r| r.inspect(full_id)) {
+        let asked = Instant::now();
+        let answer = self.runtime.as_ref().map(|r| r.inspect(full_id));
+        tracing::debug!(container = full_id, took = ?asked.elapsed(), "container metadata");
+        let json = match answer {
             Some(Ok(j)) => j,
             Some(Err(e)) => {
                 tracing::warn!(container = full_id, error = %e, "no container metadata");

@@ -454,7 +454,7 @@ fn a_live_alert_runs_its_playbook_and_exec_prevention_refuses_drift() {
         r#"playbooks:
   - name: stop containers that search for keys
     match: {rules: ["Search Private Keys or Passwords"], priority: ">=Warning"}
-    actions: [{action: stop-container}]
+    actions: [{action: capture, seconds: 1}, {action: stop-container}]
     guards: {maxPerMinute: 10}
 denyExec:
   - {name: no binaries from tmp, paths: ["/tmp/**"]}
@@ -479,6 +479,10 @@ denyExec:
         book.to_str().unwrap(),
         "--audit",
         audit.to_str().unwrap(),
+        "--capture-dir",
+        dir.path().join("captures").to_str().unwrap(),
+        "--capture-window",
+        "1s",
         "--json",
         "-o",
         out.to_str().unwrap(),
@@ -499,8 +503,9 @@ denyExec:
     c.exec(&["find", "/", "-name", "id_rsa"]);
     let t0 = Instant::now();
     loop {
-        let state = podman_ok(&["inspect", "-f", "{{.State.Running}}", &c.name]);
-        if state == "false" {
+        // "stopping" is not stopped yet: the action's answer comes when podman is done.
+        let state = podman_ok(&["inspect", "-f", "{{.State.Status}}", &c.name]);
+        if state == "exited" || state == "stopped" {
             break;
         }
         assert!(
@@ -512,6 +517,32 @@ denyExec:
     stop(live);
     let audit = std::fs::read_to_string(&audit).unwrap();
     assert!(audit.contains("stop-container"), "{audit}");
+    // The capture action wrote a file sysdig reads, holding the search.
+    let capture: Value = audit
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["action"] == "capture")
+        .unwrap_or_else(|| panic!("no capture in the audit: {audit}"));
+    assert_eq!(capture["result"], "done", "{capture}");
+    let path = capture["detail"].as_str().unwrap();
+    let path = &path[path.find('/').unwrap_or(0)..];
+    let read = Command::new("sysdig")
+        .args([
+            "-r",
+            path,
+            "-p",
+            "%proc.cmdline",
+            "evt.type=execve and evt.dir=<",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "sysdig -r {path}: {} (captures: {:?})",
+        String::from_utf8_lossy(&read.stderr),
+        std::fs::read_dir(dir.path().join("captures"))
+            .map(|d| d.map(|e| e.map(|e| e.file_name())).collect::<Vec<_>>())
+    );
     let alerts = alerts(&out);
     assert!(
         alerts

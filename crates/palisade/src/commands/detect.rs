@@ -388,19 +388,47 @@ fn live(
         signal_hook::flag::register(sig, stop.clone()).context("installing the signal handlers")?;
     }
     let mut observers: Vec<Box<dyn Observer>> = Vec::new();
-    if let Some(dir) = &args.capture_dir {
-        std::fs::create_dir_all(dir)
+    let playbooks = match &args.playbooks {
+        Some(path) => Some(super::respond::load(path)?),
+        None => None,
+    };
+    // A playbook's `capture` action asks the capture window for a file.
+    let wants_capture = playbooks.as_ref().is_some_and(|p| {
+        p.playbooks.iter().any(|b| {
+            b.actions.iter().any(|a| {
+                matches!(
+                    a.kind,
+                    palisade_respond::playbook::ActionKind::Capture { .. }
+                )
+            })
+        })
+    });
+    let mut capture_hook = None;
+    if args.capture_dir.is_some() || wants_capture {
+        let dir = args
+            .capture_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/var/lib/palisade/captures"));
+        std::fs::create_dir_all(&dir)
             .with_context(|| format!("creating the capture directory {}", dir.display()))?;
-        observers.push(Box::new(CaptureWindow::new(
+        let mut window = CaptureWindow::new(
             dir.clone(),
             args.capture_window,
             256 << 20,
             args.capture_max,
-        )));
+        );
+        if wants_capture {
+            let (tx, rx) = std::sync::mpsc::channel();
+            window = window.on_request(rx, args.capture_dir.is_some());
+            capture_hook = Some(Arc::new(LiveCapture {
+                dir,
+                tx: std::sync::Mutex::new(tx),
+            }));
+        }
+        observers.push(Box::new(window));
     }
-    let responder = match &args.playbooks {
-        Some(path) => {
-            let playbooks = super::respond::load(path)?;
+    let responder = match playbooks {
+        Some(playbooks) => {
             let mut options = palisade_respond::RespondOptions {
                 dry_run: args.dry_run,
                 audit: args.audit.clone(),
@@ -408,6 +436,9 @@ fn live(
             };
             if let Some(socket) = args.runtime_sockets.first() {
                 options.runtime_socket = socket.clone();
+            }
+            if let Some(hook) = capture_hook {
+                options.capture = Some(hook);
             }
             let r = Arc::new(
                 palisade_respond::Responder::start(playbooks, options)
@@ -448,6 +479,9 @@ fn live(
         .unwrap_or_else(|| options.fallback_host.clone());
     let mut pipeline = Pipeline::new(set, filter, outputs, options).with_injected(deny_rx);
     let run = pipeline.run(&mut sensor, &mut observers);
+    if let Err(e) = &run {
+        tracing::error!("live detection stopped: {e}");
+    }
     let stats = sensor.stats();
     if let Some(d) = deny {
         let s = d.stop();
@@ -499,5 +533,42 @@ impl Observer for Respond {
     ) -> std::io::Result<()> {
         self.0.handle(alert);
         Ok(())
+    }
+}
+
+/// The playbooks' `capture` action on the live sensor: asks the capture window for a file
+/// holding the recent events and `window` more.
+#[derive(Debug)]
+struct LiveCapture {
+    dir: PathBuf,
+    tx: std::sync::Mutex<std::sync::mpsc::Sender<palisade_runtime::capture::CaptureRequest>>,
+}
+
+impl palisade_respond::Capture for LiveCapture {
+    fn capture(
+        &self,
+        alert: &palisade_respond::AlertRecord,
+        _target: &palisade_respond::Target,
+        window: Duration,
+    ) -> Result<String, String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let path = self.dir.join(format!(
+            "{}-{:09}-{}.scap",
+            now.as_secs(),
+            now.subsec_nanos(),
+            palisade_runtime::capture::slug(&alert.rule)
+        ));
+        let req = palisade_runtime::capture::CaptureRequest {
+            path: path.clone(),
+            after: window,
+        };
+        self.tx
+            .lock()
+            .map_err(|_| "the capture window is gone".to_owned())?
+            .send(req)
+            .map_err(|_| "the capture window is gone".to_owned())?;
+        Ok(path.display().to_string())
     }
 }
