@@ -457,12 +457,14 @@ fn a_live_alert_runs_its_playbook_and_exec_prevention_refuses_drift() {
     actions: [{action: capture, seconds: 1}, {action: stop-container}]
     guards: {maxPerMinute: 10}
 denyExec:
-  - {name: no binaries from tmp, paths: ["/tmp/**"]}
+  - {name: no binaries from tmp, paths: ["/tmp/palisade-deny-test/**"]}
 "#,
     )
     .unwrap();
-    // A copy of busybox in the container's /tmp, made before the sensor.
-    c.exec(&["cp", "/bin/busybox", "/tmp/bb"]);
+    // A copy of busybox in the container's /tmp, made before the sensor. (Deny rules hold for
+    // the whole machine: the directory is one nothing else here executes from.)
+    c.exec(&["mkdir", "-p", "/tmp/palisade-deny-test"]);
+    c.exec(&["cp", "/bin/busybox", "/tmp/palisade-deny-test/bb"]);
     let out = dir.path().join("alerts.json");
     let audit = dir.path().join("audit.json");
     let rules = shared().join("falco/falco_rules.yaml");
@@ -489,7 +491,13 @@ denyExec:
     ]);
     // Refused before it runs: the shell reports 126.
     let refused = podman()
-        .args(["exec", &c.name, "sh", "-c", "/tmp/bb true; echo rc=$?"])
+        .args([
+            "exec",
+            &c.name,
+            "sh",
+            "-c",
+            "/tmp/palisade-deny-test/bb true; echo rc=$?",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&refused.stdout);
@@ -545,9 +553,10 @@ denyExec:
     );
     let alerts = alerts(&out);
     assert!(
-        alerts
-            .iter()
-            .any(|a| a["output"].as_str().unwrap_or("").contains("/tmp/bb")),
+        alerts.iter().any(|a| a["output"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/tmp/palisade-deny-test/bb")),
         "no alert for the refused exec: {alerts:?}"
     );
 }
