@@ -91,6 +91,12 @@ impl Cluster {
                     .map_err(|e| format!("API server URL {url:?}: {e}"))?,
             ),
         };
+        // kube's TLS uses rustls' process-wide provider, which rustls cannot choose by itself
+        // when a program links both of its providers (git fetching brings the other one).
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Losing the race to another thread installing one is fine: any provider works.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let client =
             kube::Client::try_from(config).map_err(|e| format!("making the API client: {e}"))?;
         self.client = Some(client.clone());
