@@ -122,6 +122,11 @@ impl ArchiveBlobs {
                 ImageError::invalid(&image, format!("not a readable tar archive: {e}"))
             })?;
             let raw = entry.path_bytes();
+            let is_dir = entry.header().entry_type() == tar::EntryType::Directory;
+            // `tar -C dir -cf x.tar .` starts with the archive's own root, `./`: nothing to index.
+            if is_dir && raw.split(|&b| b == b'/').all(|p| p.is_empty() || p == b".") {
+                continue;
+            }
             let Some(name) = std::str::from_utf8(&raw).ok().and_then(clean_member_name) else {
                 return Err(ImageError::invalid(
                     &image,

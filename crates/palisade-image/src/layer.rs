@@ -527,6 +527,32 @@ pub(crate) fn read_layer<V: FileVisitor>(
     })
 }
 
+/// A PAX `size` record overrides the header's size, and the tar reader drops one it cannot
+/// parse, falling back to the header (often 0): the file would read as empty, silently.
+fn check_pax_size<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<(), LayerProblem> {
+    let bad = match entry.pax_extensions() {
+        Ok(Some(extensions)) => extensions
+            .flatten()
+            .filter(|e| e.key_bytes() == b"size")
+            .map(|e| e.value_bytes())
+            .find(|v| {
+                std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .is_none()
+            })
+            .map(|v| String::from_utf8_lossy(v).into_owned()),
+        _ => None,
+    };
+    match bad {
+        None => Ok(()),
+        Some(value) => Err(LayerProblem::Invalid(format!(
+            "entry {:?}: PAX size {value:?} is not a size in bytes",
+            String::from_utf8_lossy(&entry.path_bytes())
+        ))),
+    }
+}
+
 fn read_tar<V: FileVisitor, R: Read>(
     stream: R,
     limits: &Limits,
@@ -549,6 +575,7 @@ fn read_tar<V: FileVisitor, R: Read>(
             )));
         }
         let mut entry = entry?;
+        check_pax_size(&mut entry)?;
         let kind = entry.header().entry_type();
         if matches!(
             kind,

@@ -3,7 +3,7 @@
 //! is visible in the merged filesystem, and set aside as "hidden" when a later layer deleted or
 //! replaced it (secrets in deleted files are still in the image).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -200,7 +200,7 @@ pub enum NodeKind {
     File,
     Dir,
     Symlink(String),
-    /// A hard link to another path of the same layer.
+    /// A hard link to a file earlier in the same layer or in a layer below.
     Hardlink(String),
     /// Devices, FIFOs, sockets.
     Other,
@@ -466,6 +466,8 @@ impl Image {
         progress: &dyn Progress,
     ) -> Result<Walk<V::Output>, ImageError> {
         let mut map: BTreeMap<String, Node> = BTreeMap::new();
+        // Each hard link's data: the layer and path of the file it finally names.
+        let mut link_data: HashMap<String, (usize, String)> = HashMap::new();
         for (i, layer) in contents.iter_mut().enumerate() {
             for dir in &layer.opaque {
                 remove_descendants(&mut map, dir);
@@ -475,6 +477,43 @@ impl Image {
                 remove_descendants(&mut map, path);
             }
             for e in layer.entries.drain(..) {
+                if let NodeKind::Hardlink(target) = &e.kind {
+                    // A tar names a link's target before the link, in this layer or below;
+                    // anything else cannot be unpacked, and reading it as empty would hide it.
+                    let data = match map.get(target).map(|n| &n.kind) {
+                        Some(NodeKind::File) => (map[target].layer, target.clone()),
+                        Some(NodeKind::Hardlink(_)) => {
+                            link_data.get(target).cloned().ok_or_else(|| {
+                                self.layer_error(
+                                    &self.layers[i],
+                                    format!(
+                                        "hard link {} names {target}, which names no file",
+                                        e.path
+                                    ),
+                                )
+                            })?
+                        }
+                        Some(_) => {
+                            return Err(self.layer_error(
+                                &self.layers[i],
+                                format!(
+                                    "hard link {} names {target}, which is not a regular file",
+                                    e.path
+                                ),
+                            ));
+                        }
+                        None => {
+                            return Err(self.layer_error(
+                                &self.layers[i],
+                                format!(
+                                    "hard link {} names {target}, which is not earlier in this layer or in a layer below",
+                                    e.path
+                                ),
+                            ));
+                        }
+                    };
+                    link_data.insert(e.path.clone(), data);
+                }
                 if e.kind != NodeKind::Dir {
                     remove_descendants(&mut map, &e.path);
                 }
@@ -493,8 +532,12 @@ impl Image {
         // Hard links the visitor wants: what it made of the target serves the link too; a
         // target it did not read is read once more, under the link's name.
         let mut links: Vec<Vec<(String, String)>> = vec![Vec::new(); contents.len()];
+        let mut link_layer: HashMap<String, usize> = HashMap::new();
         for (path, node) in &map {
-            let NodeKind::Hardlink(target) = &node.kind else {
+            if !matches!(node.kind, NodeKind::Hardlink(_)) {
+                continue;
+            }
+            let Some((data_layer, target)) = link_data.get(path) else {
                 continue;
             };
             let file = FileEntry {
@@ -505,24 +548,28 @@ impl Image {
             if !visitor.wants(path) || !visitor.wants_file(&file) {
                 continue;
             }
-            let layer = &mut contents[node.layer];
-            if layer.seen.contains(target) {
-                let copy = layer
+            let source = &contents[*data_layer];
+            if source.seen.contains(target) {
+                let copy = source
                     .visited
                     .iter()
                     .find(|(p, _)| p == target)
                     .map(|(_, out)| out.clone());
                 if let Some(out) = copy {
-                    layer.visited.push((path.clone(), out));
+                    contents[node.layer].visited.push((path.clone(), out));
                 }
             } else {
-                links[node.layer].push((path.clone(), target.clone()));
+                links[*data_layer].push((path.clone(), target.clone()));
+                link_layer.insert(path.clone(), node.layer);
             }
         }
         for (i, wanted) in links.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
             let spec = &self.layers[i];
             let again = self.read_one(spec, visitor, progress, Some(wanted))?;
-            contents[i].visited.extend(again.visited);
+            for (path, out) in again.visited {
+                let layer = link_layer.get(&path).copied().unwrap_or(i);
+                contents[layer].visited.push((path, out));
+            }
         }
 
         let mut files = Vec::new();
