@@ -1,15 +1,86 @@
-//! Licence names as packages declare them ("Apache License, Version 2.0", a URL, "GPLv3") turned
-//! into SPDX identifiers where the meaning is unambiguous, so that licence policy can compare
-//! identifiers. Anything else is kept as written.
+//! Licences: the one place that knows SPDX (through the `spdx` crate, the licence list and
+//! expression parser cargo-deny uses). Names as packages declare them ("Apache License,
+//! Version 2.0", a URL, "GPLv3") become SPDX identifiers where the meaning is unambiguous, so
+//! that licence policy can compare identifiers; anything else is kept as written.
 //!
 //! ```
-//! use palisade_core::license::normalize;
+//! use palisade_core::license::{License, classify, identifiers, normalize};
 //!
 //! assert_eq!(normalize("The Apache Software License, Version 2.0"), "Apache-2.0");
 //! assert_eq!(normalize("https://opensource.org/licenses/MIT"), "MIT");
 //! assert_eq!(normalize("GNU General Public License v3.0 or later"), "GPL-3.0-or-later");
 //! assert_eq!(normalize("Some Custom Licence"), "Some Custom Licence");
+//! assert_eq!(classify("mit"), License::Id("MIT"));
+//! assert_eq!(identifiers("(MIT OR Apache-2.0) AND Zlib"), ["MIT", "Apache-2.0", "Zlib"]);
 //! ```
+
+/// How a declared licence is written in an SBOM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum License<'a> {
+    /// One identifier of the SPDX licence list, spelled as the list spells it.
+    Id(&'static str),
+    /// A valid SPDX licence expression, as declared.
+    Expression(&'a str),
+    /// Anything else: a free-text name.
+    Name(&'a str),
+}
+
+/// The SPDX licence list's identifier for `s`, matched without regard to case (`mit` → `MIT`).
+pub fn spdx_id(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    if let Some(id) = spdx::license_id(s).filter(|id| id.name == s) {
+        return Some(id.name);
+    }
+    spdx::identifiers::LICENSES
+        .iter()
+        .find(|l| l.name.eq_ignore_ascii_case(s))
+        .map(|l| l.name)
+}
+
+/// Whether a declared licence is an SPDX identifier, an SPDX expression or a name.
+pub fn classify(s: &str) -> License<'_> {
+    let s = s.trim();
+    if let Some(id) = spdx_id(s) {
+        return License::Id(id);
+    }
+    let mode = spdx::ParseMode {
+        allow_deprecated: true,
+        ..spdx::ParseMode::STRICT
+    };
+    if !s.is_empty() && spdx::Expression::parse_mode(s, mode).is_ok() {
+        License::Expression(s)
+    } else {
+        License::Name(s)
+    }
+}
+
+/// The licences an expression names (`GPL-2.0-or-later OR MIT` → both, exceptions left out);
+/// what is not an expression is one licence.
+pub fn identifiers(license: &str) -> Vec<&str> {
+    let mode = spdx::ParseMode {
+        allow_slash_as_or_operator: true,
+        allow_imprecise_license_names: false,
+        allow_postfix_plus_on_gpl: true,
+        allow_deprecated: true,
+        allow_unknown: true,
+    };
+    let mut out = Vec::new();
+    for token in spdx::lexer::Lexer::new_mode(license, mode) {
+        let Ok(token) = token else {
+            return vec![license.trim()];
+        };
+        match token.token {
+            spdx::lexer::Token::Spdx(_)
+            | spdx::lexer::Token::LicenseRef { .. }
+            | spdx::lexer::Token::Unknown(_) => out.push(&license[token.span]),
+            _ => {}
+        }
+    }
+    if out.is_empty() {
+        out.push(license.trim());
+    }
+    out
+}
 
 /// Known names (lower case, spaces collapsed, a leading "the " dropped) and their identifiers.
 const NAMES: &[(&str, &str)] = &[
@@ -210,13 +281,46 @@ pub fn normalize(declared: &str) -> String {
     }
     match NAMES.iter().find(|(n, _)| *n == key) {
         Some((_, id)) => (*id).to_owned(),
-        None => trimmed.to_owned(),
+        None => spdx_id(trimmed).map_or_else(|| trimmed.to_owned(), str::to_owned),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::*;
+
+    #[test]
+    fn classifies() {
+        assert_eq!(classify("mit"), License::Id("MIT"));
+        assert_eq!(classify("0bsd"), License::Id("0BSD"));
+        assert_eq!(classify("SSPL-1.0"), License::Id("SSPL-1.0"));
+        assert_eq!(
+            classify("MIT OR Apache-2.0"),
+            License::Expression("MIT OR Apache-2.0")
+        );
+        assert_eq!(
+            classify("Apache-2.0 WITH LLVM-exception"),
+            License::Expression("Apache-2.0 WITH LLVM-exception")
+        );
+        assert_eq!(classify("GPL-2+"), License::Name("GPL-2+"));
+        assert_eq!(classify("BSD or MIT"), License::Name("BSD or MIT"));
+        assert_eq!(classify(""), License::Name(""));
+    }
+
+    #[test]
+    fn identifiers_of_expressions() {
+        assert_eq!(
+            identifiers("GPL-2.0-or-later OR MIT"),
+            ["GPL-2.0-or-later", "MIT"]
+        );
+        assert_eq!(identifiers("MIT/Apache-2.0"), ["MIT", "Apache-2.0"]);
+        assert_eq!(
+            identifiers("Apache-2.0 WITH LLVM-exception"),
+            ["Apache-2.0"]
+        );
+        assert_eq!(identifiers("GPL-3.0"), ["GPL-3.0"]);
+        assert_eq!(identifiers("Some Licence"), ["Some", "Licence"]);
+    }
 
     #[test]
     fn names_and_urls_become_identifiers() {
@@ -242,6 +346,7 @@ mod tests {
             ("LGPL-2.1+", "LGPL-2.1-or-later"),
             ("Expat", "MIT"),
             ("BSD-3-clause", "BSD-3-Clause"),
+            ("sspl-1.0", "SSPL-1.0"),
         ] {
             assert_eq!(normalize(declared), id, "{declared}");
         }

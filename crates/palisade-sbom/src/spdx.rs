@@ -3,8 +3,8 @@
 use palisade_catalog::Catalog;
 use serde_json::{Value, json};
 
-use crate::licenses::{License, classify};
 use crate::{ImageSummary, Timestamp, Tool, rfc3339, uuid};
+use palisade_core::license::{License, classify};
 
 /// Makes a string safe for an SPDX identifier (`[A-Za-z0-9.-]`).
 fn id_part(s: &str) -> String {

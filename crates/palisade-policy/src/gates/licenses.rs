@@ -59,14 +59,6 @@ pub fn of_type(package: &Package, kind: Option<&str>) -> bool {
     }
 }
 
-/// The identifiers of an SPDX expression (`GPL-2.0-or-later OR MIT` → both); a licence that is
-/// not an expression is one identifier.
-fn identifiers(license: &str) -> impl Iterator<Item = &str> {
-    license
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-        .filter(|t| !t.is_empty() && !matches!(*t, "AND" | "OR" | "WITH" | "and" | "or"))
-}
-
 fn check(
     rule: &Rule,
     evidence: &Evidence<'_>,
@@ -107,7 +99,9 @@ fn exact(rule: &Rule, evidence: &Evidence<'_>) -> Result<Vec<Fired>, NotEvaluate
     Ok(check(
         rule,
         evidence,
-        |license, wanted| license == wanted || identifiers(license).any(|id| id == wanted),
+        |license, wanted| {
+            license == wanted || palisade_core::license::identifiers(license).contains(&wanted)
+        },
         "BLACKLISTEDLICENSE",
     ))
 }
