@@ -17,6 +17,7 @@ pub mod image_ref;
 pub mod license;
 pub mod package;
 pub mod purl;
+pub mod sarif;
 pub mod severity;
 pub mod span;
 pub mod table;

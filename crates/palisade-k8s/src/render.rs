@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
+use palisade_core::sarif::{Level, Log, Rule, SarifResult};
+
 use crate::ScanReport;
 use crate::compliance::{ControlResult, Framework};
 use crate::rules;
@@ -85,68 +87,26 @@ pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// SARIF 2.1.0 with one result per finding and the rule table in the driver.
-/// A file path as a SARIF artifact URI: an absolute path is a `file://` URI (SARIF1004 forbids
-/// absolute paths written as relative references), a relative one stays relative, and
-/// characters outside RFC 3986's unreserved set and `/` are percent-encoded.
-pub fn sarif_uri(path: &str) -> String {
-    let mut encoded = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    if path.starts_with('/') {
-        format!("file://{encoded}")
-    } else {
-        encoded
-    }
-}
-
 pub fn sarif(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    let level = |s: palisade_core::Severity| match s {
-        palisade_core::Severity::Critical | palisade_core::Severity::High => "error",
-        palisade_core::Severity::Medium => "warning",
-        _ => "note",
-    };
-    let rules: Vec<_> = rules::ALL
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.docs.what},
-                "help": {"text": r.docs.fix},
-                "defaultConfiguration": {"level": level(r.severity)},
-            })
-        })
-        .collect();
-    let results: Vec<_> = report
-        .findings()
-        .map(|f| {
-            json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": sarif_uri(&f.span.file)},
-                    "region": {"startLine": f.span.line, "startColumn": f.span.column},
-                }}],
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "palisade", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/palisade-security/palisade", "rules": rules}},
-            "results": results,
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    let mut log = Log::new(env!("CARGO_PKG_VERSION"));
+    for r in rules::ALL {
+        let mut rule = Rule::new(r.id, r.summary, Level::of(r.severity));
+        rule.name = Some(r.name.to_owned());
+        rule.full = Some(r.docs.what.to_owned());
+        rule.help = Some(r.docs.fix.to_owned());
+        log.rule(rule);
+    }
+    for f in report.findings() {
+        let result = SarifResult::new(
+            f.rule,
+            Level::of(f.severity),
+            f.message.clone(),
+            &f.span.file,
+        )
+        .at(f.span.line as u64, Some(f.span.column as u64));
+        log.result(result);
+    }
+    out.write_all(log.to_text().as_bytes())
 }
 
 /// Findings grouped by control, with pass/fail counts.
@@ -171,17 +131,4 @@ pub fn compliance(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod sarif_tests {
-    #[test]
-    fn issue_14_sarif_uris_are_valid_references() {
-        assert_eq!(
-            super::sarif_uri("/etc/k8s/pod.yaml"),
-            "file:///etc/k8s/pod.yaml"
-        );
-        assert_eq!(super::sarif_uri("deploy/pod 1.yaml"), "deploy/pod%201.yaml");
-        assert_eq!(super::sarif_uri("<stdin>"), "%3Cstdin%3E");
-    }
 }

@@ -1,11 +1,9 @@
 //! CycloneDX 1.5 JSON with the image's components and a `vulnerabilities` array.
 
-use std::collections::HashMap;
-
 use palisade_core::Severity;
 use serde_json::{Value, json};
 
-use crate::{ScanReport, database_line, fixed_text, uuid};
+use crate::{ScanReport, database_line, fixed_text};
 
 fn severity(s: Severity) -> &'static str {
     match s {
@@ -44,36 +42,24 @@ fn source_of(id: &str) -> (&'static str, String) {
     }
 }
 
-/// Renders the report as CycloneDX 1.5 JSON.
+/// Renders the report as CycloneDX 1.5 JSON: the SBOM's document (the same writer as
+/// `palisade sbom -f cyclonedx`) with a `vulnerabilities` array against its components.
 pub fn cyclonedx(report: &ScanReport) -> String {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut refs: HashMap<&str, String> = HashMap::new();
-    let components: Vec<Value> = report
-        .packages
-        .iter()
-        .map(|p| {
-            let n = seen.entry(p.purl.as_str()).or_insert(0);
-            *n += 1;
-            let bom_ref = if *n == 1 {
-                p.purl.clone()
-            } else {
-                format!("{}#{n}", p.purl)
-            };
-            refs.entry(p.purl.as_str())
-                .or_insert_with(|| bom_ref.clone());
-            let mut c = json!({
-                "type": "library",
-                "bom-ref": bom_ref,
-                "name": p.name,
-                "version": p.version,
-                "purl": p.purl,
-            });
-            if let Some(l) = p.locations.first() {
-                c["properties"] = json!([{"name": "palisade:location", "value": l.path}]);
-            }
-            c
-        })
-        .collect();
+    let subject = palisade_sbom::Subject {
+        name: &report.image,
+        version: report.image_digest.as_deref(),
+        distro: report.distro.as_ref(),
+        packages: &report.packages,
+    };
+    let seed = format!(
+        "{}|{}|{}",
+        report.image, report.scanned_at, report.database.built_at
+    );
+    let mut doc = palisade_sbom::cyclonedx_document(subject, &report.scanned_at, &seed);
+    doc["metadata"]["properties"] = json!([
+        {"name": "palisade:database", "value": database_line(&report.database)},
+        {"name": "palisade:database:built", "value": palisade_vulndb::time::rfc3339(report.database.built_at)},
+    ]);
     let vulnerabilities: Vec<Value> = report
         .result
         .findings
@@ -89,7 +75,7 @@ pub fn cyclonedx(report: &ScanReport) -> String {
             } else {
                 rating["method"] = "other".into();
             }
-            let affects_ref = refs.get(f.package.purl.as_str()).cloned().unwrap_or_else(|| f.package.purl.clone());
+            // The first component with a PURL has the PURL as its bom-ref.
             json!({
                 "bom-ref": format!("vuln-{i}"),
                 "id": f.id,
@@ -101,31 +87,11 @@ pub fn cyclonedx(report: &ScanReport) -> String {
                 "ratings": [rating],
                 "description": f.summary,
                 "recommendation": if f.fixed_versions.is_empty() { "No fix released".to_owned() } else { format!("Upgrade {} to {}", f.package.matched_name, fixed_text(f)) },
-                "affects": [{"ref": affects_ref, "versions": [{"version": f.package.version, "status": "affected"}]}],
+                "affects": [{"ref": f.package.purl, "versions": [{"version": f.package.version, "status": "affected"}]}],
             })
         })
         .collect();
-    let seed = format!(
-        "{}|{}|{}",
-        report.image, report.scanned_at, report.database.built_at
-    );
-    let doc = json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "serialNumber": format!("urn:uuid:{}", uuid(&seed)),
-        "version": 1,
-        "metadata": {
-            "timestamp": report.scanned_at,
-            "tools": {"components": [{"type": "application", "name": "palisade", "version": report.tool_version}]},
-            "component": {"type": "container", "bom-ref": "image", "name": report.image},
-            "properties": [
-                {"name": "palisade:database", "value": database_line(&report.database)},
-                {"name": "palisade:database:built", "value": palisade_vulndb::time::rfc3339(report.database.built_at)},
-            ],
-        },
-        "components": components,
-        "vulnerabilities": vulnerabilities,
-    });
+    doc["vulnerabilities"] = Value::Array(vulnerabilities);
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
@@ -141,7 +107,15 @@ mod tests {
         let vulns = v["vulnerabilities"].as_array().unwrap();
         assert_eq!(vulns.len(), 2);
         assert_eq!(vulns[0]["ratings"][0]["severity"], "critical");
-        assert_eq!(vulns[0]["affects"][0]["ref"], v["components"][0]["bom-ref"]);
+        let refs: Vec<&serde_json::Value> = v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["bom-ref"])
+            .collect();
+        for vuln in vulns {
+            assert!(refs.contains(&&vuln["affects"][0]["ref"]), "{vuln}");
+        }
         insta::assert_snapshot!(text);
     }
 }

@@ -100,8 +100,6 @@ pub fn json(report: &ScanReport) -> String {
     out
 }
 
-pub(crate) use palisade_sbom::uuid;
-
 /// "fixed in 1.2.3" or the reason there is no fix.
 pub(crate) fn fixed_text(f: &palisade_vulndb::Finding) -> String {
     if f.fixed_versions.is_empty() {
@@ -194,20 +192,23 @@ pub(crate) mod fixture {
                 ecosystems: [("Debian:12".to_owned(), 2)].into_iter().collect(),
             },
             settings: Settings::default(),
-            packages: vec![Package {
-                name: "perl".into(),
-                version: "1.0-1".into(),
-                ecosystem: Ecosystem::Debian,
-                purl: "pkg:deb/debian/perl@1.0-1?distro=debian-12".into(),
-                source: None,
-                arch: None,
-                licenses: vec![],
-                locations: vec![Location {
-                    path: "/var/lib/dpkg/status".into(),
-                    layer: None,
-                }],
-                found_by: "dpkg".into(),
-            }],
+            packages: ["perl", "apt"]
+                .into_iter()
+                .map(|name| Package {
+                    name: name.into(),
+                    version: "1.0-1".into(),
+                    ecosystem: Ecosystem::Debian,
+                    purl: format!("pkg:deb/debian/{name}@1.0-1?distro=debian-12"),
+                    source: None,
+                    arch: None,
+                    licenses: vec![],
+                    locations: vec![Location {
+                        path: "/var/lib/dpkg/status".into(),
+                        layer: None,
+                    }],
+                    found_by: "dpkg".into(),
+                })
+                .collect(),
             result: MatchReport {
                 findings,
                 suppressed: vec![Suppressed {
@@ -215,7 +216,7 @@ pub(crate) mod fixture {
                     reason: "vex: not_affected (vulnerable_code_not_in_execute_path) in vex.json"
                         .into(),
                 }],
-                packages: 1,
+                packages: 2,
                 ..MatchReport::default()
             },
             catalog_diagnostics: vec![],

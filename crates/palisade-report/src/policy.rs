@@ -3,9 +3,10 @@
 
 use std::fmt::Write;
 
+use palisade_core::sarif::{Level, Log, Rule, SarifResult, image_uri};
 use palisade_core::verdict::Action;
 use palisade_policy::eval::{TriggerResult, Verdict};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::ScanReport;
 use crate::table::{cut, short_layer};
@@ -245,61 +246,51 @@ fn describe(r: &TriggerResult) -> String {
 }
 
 /// SARIF rules and results for the policy's firings (allowlisted ones as suppressed).
-pub fn sarif_parts(verdict: &Verdict) -> (Vec<Value>, Vec<Value>) {
-    let mut rules: Vec<Value> = Vec::new();
-    let mut index: Vec<String> = Vec::new();
-    let mut results = Vec::new();
+pub fn sarif_parts(verdict: &Verdict, log: &mut Log) {
     for r in &verdict.results {
         let rule_id = format!("policy/{}/{}", r.gate, r.trigger);
-        let idx = match index.iter().position(|i| *i == rule_id) {
-            Some(i) => i,
-            None => {
-                index.push(rule_id.clone());
-                let controls = palisade_policy::gates::gate(&r.gate)
-                    .and_then(|g| g.trigger(&r.trigger))
-                    .map(|t| t.controls);
-                rules.push(json!({
-                    "id": rule_id,
-                    "name": format!("{}{}", r.gate, r.trigger).replace('_', ""),
-                    "shortDescription": {"text": format!("policy gate {} trigger {}", r.gate, r.trigger)},
-                    "properties": {
-                        "tags": ["security", "policy", r.gate],
-                        "cis-docker": controls.map(|c| c.cis.to_vec()).unwrap_or_default(),
-                        "nist-800-190": controls.map(|c| c.nist.to_vec()).unwrap_or_default(),
-                        "pci-dss": controls.map(|c| c.pci.to_vec()).unwrap_or_default(),
-                    },
-                }));
-                index.len() - 1
-            }
-        };
         let level = match r.action {
-            Action::Stop => "error",
-            Action::Warn => "warning",
-            Action::Go => "note",
+            Action::Stop => Level::Error,
+            Action::Warn => Level::Warning,
+            Action::Go => Level::Note,
         };
-        let uri = r.path.as_deref().unwrap_or("/").trim_start_matches('/');
-        let mut result = json!({
-            "ruleId": rule_id,
-            "ruleIndex": idx,
-            "level": level,
-            "message": {"text": r.check_output},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": if uri.is_empty() { "/" } else { uri }}}}],
-            "partialFingerprints": {"policyTrigger": format!("{}|{}|{}", r.gate, r.trigger, r.trigger_id)},
-            "properties": {
-                "action": r.action.as_str(),
-                "triggerId": r.trigger_id,
-                "policyId": r.policy_id,
-                "ruleId": r.rule_id,
-                "layer": r.layer,
-            },
-        });
-        if r.allowlisted {
-            result["suppressions"] = json!([{
-                "kind": "external",
-                "justification": format!("allowlisted by {}", r.allowlisted_by.as_deref().unwrap_or("an allowlist")),
-            }]);
+        if !log.has_rule(&rule_id) {
+            let controls = palisade_policy::gates::gate(&r.gate)
+                .and_then(|g| g.trigger(&r.trigger))
+                .map(|t| t.controls);
+            let mut rule = Rule::new(
+                rule_id.clone(),
+                format!("policy gate {} trigger {}", r.gate, r.trigger),
+                level,
+            );
+            rule.name = Some(format!("{}{}", r.gate, r.trigger).replace('_', ""));
+            rule.properties = Some(json!({
+                "tags": ["security", "policy", r.gate],
+                "cis-docker": controls.map(|c| c.cis.to_vec()).unwrap_or_default(),
+                "nist-800-190": controls.map(|c| c.nist.to_vec()).unwrap_or_default(),
+                "pci-dss": controls.map(|c| c.pci.to_vec()).unwrap_or_default(),
+            }));
+            log.rule(rule);
         }
-        results.push(result);
+        let mut result = SarifResult::new(rule_id, level, r.check_output.clone(), "");
+        result.uri = image_uri(r.path.as_deref().unwrap_or("/"));
+        result.fingerprint = Some((
+            "policyTrigger",
+            format!("{}|{}|{}", r.gate, r.trigger, r.trigger_id),
+        ));
+        result.properties = Some(json!({
+            "action": r.action.as_str(),
+            "triggerId": r.trigger_id,
+            "policyId": r.policy_id,
+            "ruleId": r.rule_id,
+            "layer": r.layer,
+        }));
+        if r.allowlisted {
+            result.suppressed = Some(format!(
+                "allowlisted by {}",
+                r.allowlisted_by.as_deref().unwrap_or("an allowlist")
+            ));
+        }
+        log.result(result);
     }
-    (rules, results)
 }

@@ -1,20 +1,11 @@
 //! SARIF 2.1.0, for code-scanning dashboards and Jenkins' warnings plugin: one rule per
 //! advisory id, one result per finding, located at the file the package was read from.
 
-use std::collections::BTreeMap;
-
 use palisade_core::Severity;
-use serde_json::{Value, json};
+use palisade_core::sarif::{Level, Log, Rule, SarifResult, image_uri};
+use serde_json::json;
 
 use crate::{ScanReport, database_line, fixed_text};
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        _ => "note",
-    }
-}
 
 /// GitHub's `security-severity`: a number it bands like CVSS.
 fn security_severity(f: &palisade_vulndb::Finding) -> String {
@@ -30,93 +21,64 @@ fn security_severity(f: &palisade_vulndb::Finding) -> String {
 
 /// Renders the report as a SARIF 2.1.0 log.
 pub fn sarif(report: &ScanReport) -> String {
-    let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut rule_values = Vec::new();
+    let mut log = Log::new(report.tool_version.clone());
     for f in &report.result.findings {
-        if rules.contains_key(f.id.as_str()) {
+        if log.has_rule(&f.id) {
             continue;
         }
-        rules.insert(&f.id, rule_values.len());
-        let mut rule = json!({
-            "id": f.id,
-            "name": f.id.replace(['-', '.'], ""),
-            "shortDescription": {"text": if f.summary.is_empty() { f.id.clone() } else { f.summary.clone() }},
-            "fullDescription": {"text": format!("{} ({})", f.summary, f.aliases.join(", "))},
-            "defaultConfiguration": {"level": level(f.severity)},
-            "help": {"text": format!("{}\nFixed in: {}\nAliases: {}", f.summary, fixed_text(f), f.aliases.join(", "))},
-            "properties": {
-                "security-severity": security_severity(f),
-                "tags": ["security", "vulnerability", f.severity.as_str()],
-            },
-        });
-        if let Some(url) = f.references.first() {
-            rule["helpUri"] = url.clone().into();
-        }
-        rule_values.push(rule);
+        let level = Level::of(f.severity);
+        let short = if f.summary.is_empty() {
+            f.id.clone()
+        } else {
+            f.summary.clone()
+        };
+        let mut rule = Rule::new(f.id.clone(), short, level);
+        rule.full = Some(format!("{} ({})", f.summary, f.aliases.join(", ")));
+        rule.help = Some(format!(
+            "{}\nFixed in: {}\nAliases: {}",
+            f.summary,
+            fixed_text(f),
+            f.aliases.join(", ")
+        ));
+        rule.help_uri = f.references.first().cloned();
+        rule.properties = Some(json!({
+            "security-severity": security_severity(f),
+            "tags": ["security", "vulnerability", f.severity.as_str()],
+        }));
+        log.rule(rule);
     }
-    let results: Vec<Value> = report
-        .result
-        .findings
-        .iter()
-        .map(|f| {
-            let uri = f.package.path.as_deref().unwrap_or("/").trim_start_matches('/').to_owned();
-            json!({
-                "ruleId": f.id,
-                "ruleIndex": rules.get(f.id.as_str()).copied().unwrap_or(0),
-                "level": level(f.severity),
-                "message": {"text": format!(
-                    "{} {}: {} {} is installed; fixed in {}.",
-                    f.severity, f.id, f.package.name, f.package.version, fixed_text(f)
-                )},
-                "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": if uri.is_empty() { "/".to_owned() } else { uri }}},
-                    "logicalLocations": [{"name": f.package.purl, "kind": "package"}],
-                }],
-                "partialFingerprints": {"packageAdvisory": format!("{}|{}", f.package.purl, f.id)},
-                "properties": {
-                    "package": f.package.name,
-                    "installedVersion": f.package.version,
-                    "fixedVersions": f.fixed_versions,
-                    "layer": f.package.layer,
-                    "aliases": f.aliases,
-                },
-            })
-        })
-        .collect();
-    let mut results = results;
+    for f in &report.result.findings {
+        let message = format!(
+            "{} {}: {} {} is installed; fixed in {}.",
+            f.severity,
+            f.id,
+            f.package.name,
+            f.package.version,
+            fixed_text(f)
+        );
+        let mut result = SarifResult::new(f.id.clone(), Level::of(f.severity), message, "");
+        result.uri = image_uri(f.package.path.as_deref().unwrap_or("/"));
+        result.logical = Some((f.package.purl.clone(), "package"));
+        result.fingerprint = Some(("packageAdvisory", format!("{}|{}", f.package.purl, f.id)));
+        result.properties = Some(json!({
+            "package": f.package.name,
+            "installedVersion": f.package.version,
+            "fixedVersions": f.fixed_versions,
+            "layer": f.package.layer,
+            "aliases": f.aliases,
+        }));
+        log.result(result);
+    }
     if let Some(verdict) = &report.policy {
-        let (policy_rules, policy_results) = crate::policy::sarif_parts(verdict);
-        let offset = rule_values.len();
-        rule_values.extend(policy_rules);
-        for mut r in policy_results {
-            if let Some(i) = r["ruleIndex"].as_u64() {
-                r["ruleIndex"] = (i + offset as u64).into();
-            }
-            results.push(r);
-        }
+        crate::policy::sarif_parts(verdict, &mut log);
     }
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "palisade",
-                "version": report.tool_version,
-                "informationUri": "https://github.com/palisade-security/palisade",
-                "rules": rule_values,
-            }},
-            "results": results,
-            "properties": {
-                "image": report.image,
-                "database": database_line(&report.database),
-                "databaseBuiltAt": palisade_vulndb::time::rfc3339(report.database.built_at),
-                "databaseSources": report.database.sources.iter().map(|s| &s.name).collect::<Vec<_>>(),
-            },
-        }],
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    log.properties = Some(json!({
+        "image": report.image,
+        "database": database_line(&report.database),
+        "databaseBuiltAt": palisade_vulndb::time::rfc3339(report.database.built_at),
+        "databaseSources": report.database.sources.iter().map(|s| &s.name).collect::<Vec<_>>(),
+    }));
+    log.to_text()
 }
 
 #[cfg(test)]

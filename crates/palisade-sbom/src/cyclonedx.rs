@@ -1,11 +1,11 @@
 //! CycloneDX 1.5 JSON (<https://cyclonedx.org/docs/1.5/json/>).
 
 use palisade_catalog::Catalog;
-use palisade_core::Package;
+use palisade_core::{Distro, Package};
 use serde_json::{Value, json};
 
-use crate::licenses::{License, classify};
 use crate::{ImageSummary, Timestamp, Tool, rfc3339, uuid};
+use palisade_core::license::{License, classify};
 
 fn licenses(p: &Package) -> Option<Value> {
     if p.licenses.is_empty() {
@@ -49,7 +49,7 @@ fn properties(p: &Package) -> Vec<Value> {
 }
 
 /// The bom-ref of a package: its PURL, made unique when the same PURL is found in several
-/// files.
+/// files (the first keeps the PURL itself).
 fn bom_refs(packages: &[Package]) -> Vec<String> {
     let mut seen = std::collections::HashMap::<&str, usize>::new();
     packages
@@ -66,24 +66,40 @@ fn bom_refs(packages: &[Package]) -> Vec<String> {
         .collect()
 }
 
-/// The SBOM as a CycloneDX 1.5 document.
-pub fn cyclonedx(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> Value {
-    let image_ref = format!("image:{}", image.name);
-    let refs = bom_refs(&catalog.packages);
+/// What a CycloneDX document describes: an image, its operating system and its packages.
+/// The SBOM and the vulnerability report both start from this one document.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The image reference as the user gave it.
+    pub name: &'a str,
+    /// The image's identity (its manifest or config digest), when known.
+    pub version: Option<&'a str>,
+    pub distro: Option<&'a Distro>,
+    pub packages: &'a [Package],
+}
+
+/// The CycloneDX 1.5 document of `subject`, created at `timestamp` (RFC 3339); `serial_seed`
+/// makes the serial number (the same seed gives the same number).
+pub fn document(subject: Subject<'_>, timestamp: &str, serial_seed: &str) -> Value {
+    let image_ref = format!("image:{}", subject.name);
+    let refs = bom_refs(subject.packages);
     let mut components: Vec<Value> = Vec::new();
     let mut os_ref = None;
-    if let Some(d) = &catalog.distro {
+    if let Some(d) = subject.distro {
         let r = format!("os:{}-{}", d.id, d.version_id);
-        components.push(json!({
+        let mut os = json!({
             "bom-ref": r,
             "type": "operating-system",
             "name": d.id,
             "version": d.version_id,
-            "description": d.pretty_name,
-        }));
+        });
+        if let Some(description) = &d.pretty_name {
+            os["description"] = json!(description);
+        }
+        components.push(os);
         os_ref = Some(r);
     }
-    for (p, r) in catalog.packages.iter().zip(&refs) {
+    for (p, r) in subject.packages.iter().zip(&refs) {
         let mut c = json!({
             "bom-ref": r,
             "type": "library",
@@ -100,21 +116,21 @@ pub fn cyclonedx(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> Val
     let mut image_component = json!({
         "bom-ref": image_ref,
         "type": "container",
-        "name": image.name,
+        "name": subject.name,
     });
-    if let Some(id) = image.identity() {
-        image_component["version"] = json!(id.to_string());
+    if let Some(version) = subject.version {
+        image_component["version"] = json!(version);
     }
     let mut dependencies = vec![json!({
         "ref": image_ref,
         "dependsOn": os_ref.iter().chain(
-            catalog.packages.iter().zip(&refs)
+            subject.packages.iter().zip(&refs)
                 .filter(|(p, _)| os_ref.is_none() || !p.ecosystem.is_os())
                 .map(|(_, r)| r),
         ).collect::<Vec<_>>(),
     })];
     if let Some(os) = &os_ref {
-        let os_packages: Vec<&String> = catalog
+        let os_packages: Vec<&String> = subject
             .packages
             .iter()
             .zip(&refs)
@@ -123,15 +139,14 @@ pub fn cyclonedx(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> Val
             .collect();
         dependencies.push(json!({ "ref": os, "dependsOn": os_packages }));
     }
-    let created = rfc3339(now);
     json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.5.schema.json",
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
-        "serialNumber": format!("urn:uuid:{}", uuid(&format!("{}|{created}", image.name))),
+        "serialNumber": format!("urn:uuid:{}", uuid(serial_seed)),
         "version": 1,
         "metadata": {
-            "timestamp": created,
+            "timestamp": timestamp,
             "tools": { "components": [{
                 "type": "application",
                 "name": Tool::PALISADE.name,
@@ -142,4 +157,17 @@ pub fn cyclonedx(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> Val
         "components": components,
         "dependencies": dependencies,
     })
+}
+
+/// The SBOM as a CycloneDX 1.5 document.
+pub fn cyclonedx(image: &ImageSummary, catalog: &Catalog, now: Timestamp) -> Value {
+    let created = rfc3339(now);
+    let version = image.identity().map(|id| id.to_string());
+    let subject = Subject {
+        name: &image.name,
+        version: version.as_deref(),
+        distro: catalog.distro.as_ref(),
+        packages: &catalog.packages,
+    };
+    document(subject, &created, &format!("{}|{created}", image.name))
 }

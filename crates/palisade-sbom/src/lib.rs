@@ -5,7 +5,6 @@
 //! every package carries its package URL, licences, and the path and layer it was found in.
 
 mod cyclonedx;
-mod licenses;
 mod spdx;
 mod table;
 
@@ -14,7 +13,7 @@ use palisade_core::Digest;
 use palisade_image::{Format, Image};
 use serde::Serialize;
 
-pub use cyclonedx::cyclonedx;
+pub use cyclonedx::{Subject, cyclonedx, document as cyclonedx_document};
 pub use palisade_core::time::{now, rfc3339};
 pub use spdx::spdx;
 pub use table::table;

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 fn shared() -> PathBuf {
     std::env::var_os("PALISADE_SHARED").map_or_else(
         || Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).to_owned(),
@@ -74,6 +76,42 @@ fn import_then_scan_in_every_format() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(v.is_object(), "{format}");
     }
+    // The vulnerability report is the SBOM's CycloneDX document plus its vulnerabilities, and
+    // passes the CycloneDX 1.5 schema as the SBOM does.
+    let out = palisade(&["scan", "--db", db, "-f", "cyclonedx", &image]);
+    let report_path = dir.path().join("report.cdx.json");
+    std::fs::write(&report_path, &out.stdout).unwrap();
+    let checked = Command::new(support::python_validators())
+        .arg(support::validator_script())
+        .arg("cyclonedx")
+        .arg(&report_path)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refs: Vec<&serde_json::Value> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["bom-ref"])
+        .collect();
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 18);
+    for vuln in vulns {
+        assert!(refs.contains(&&vuln["affects"][0]["ref"]), "{vuln}");
+    }
+    assert!(
+        v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "operating-system")
+    );
     let out = palisade(&["scan", "--db", db, &image]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(

@@ -172,3 +172,16 @@ impl Drop for Registry {
         let _ = self.child.wait();
     }
 }
+
+/// Microsoft's SARIF Multitool (npm `@microsoft/sarif-multitool`), installed by `.ci/setup`.
+pub fn sarif_multitool() -> PathBuf {
+    let npm = std::env::var_os("PALISADE_NPM")
+        .map_or_else(|| PathBuf::from("/tmp/palisade-npm"), PathBuf::from);
+    let tool = npm.join("node_modules/.bin/sarif-multitool");
+    assert!(
+        tool.is_file(),
+        "{} missing: run .ci/setup (npm @microsoft/sarif-multitool)",
+        tool.display()
+    );
+    tool
+}
