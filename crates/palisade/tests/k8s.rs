@@ -85,6 +85,51 @@ fn pss_exits_one_on_violation() {
     );
 }
 
+/// A policy version newer than the newest palisade knows is a usage error naming the newest, not
+/// a silent evaluation as the newest.
+#[test]
+fn pss_refuses_a_version_newer_than_the_newest_known() {
+    let newest = format!("v1.{}", palisade_k8s::pss::LATEST_MINOR);
+    let too_new = format!("v1.{}", palisade_k8s::pss::LATEST_MINOR + 1);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args([
+            "k8s",
+            "pss",
+            "-",
+            "--level",
+            "baseline",
+            "--version",
+            &too_new,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The arguments are refused before stdin is read, so the pipe may already be closed.
+    let _ = child.stdin.take().unwrap().write_all(PRIVILEGED.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains(&format!(
+            "unknown Pod Security version \"{too_new}\": the newest this palisade knows is {newest}"
+        )),
+        "{stderr}"
+    );
+    let args = [
+        "k8s",
+        "pss",
+        "-",
+        "--level",
+        "baseline",
+        "--version",
+        &newest,
+    ];
+    assert_eq!(palisade(&args, PRIVILEGED).0, 1);
+}
+
 #[test]
 fn compliance_groups_by_control() {
     let (_, out) = palisade(&["k8s", "scan", "-", "--compliance", "cis"], PRIVILEGED);

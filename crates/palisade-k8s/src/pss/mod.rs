@@ -5,6 +5,10 @@
 //! Restricted variants may replace baseline checks from a given version on (for example
 //! `capabilities_restricted` replaces `capabilities_baseline` from v1.22). Pods inside workload
 //! templates are evaluated like pods.
+//!
+//! A version newer than the newest known ([`LATEST_MINOR`]) is an error. The API server clamps such
+//! a version to its own newest policy, which is right for it; palisade cannot know what a newer
+//! policy forbids, and evaluating it as an older one would pass pods such a cluster rejects.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,7 +26,11 @@ pub use crate::rules::Controls;
 pub use checks::ALL as CHECKS;
 
 /// The newest policy version this crate knows (`latest` means this one).
-pub const LATEST_MINOR: u32 = 35;
+///
+/// v1.37 allows two more sysctls (see `checks/sysctls.rs`). v1.36 changed no check: no
+/// upstream check has a variant from 1.36, so v1.36 evaluates exactly as v1.35 (a 1.36 API server
+/// resolves `latest` to the v1.35 policy).
+pub const LATEST_MINOR: u32 = 37;
 
 /// A Pod Security Standards level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -80,12 +88,12 @@ impl Version {
         latest: true,
     };
 
-    /// `v1.N`; versions newer than the newest known one evaluate as the newest.
-    pub fn v1(minor: u32) -> Version {
-        Version {
-            minor: minor.min(LATEST_MINOR),
+    /// `v1.N`, or `None` when N is newer than the newest known version ([`LATEST_MINOR`]).
+    pub fn v1(minor: u32) -> Option<Version> {
+        (minor <= LATEST_MINOR).then_some(Version {
+            minor,
             latest: false,
-        }
+        })
     }
 
     pub fn minor(self) -> u32 {
@@ -94,7 +102,10 @@ impl Version {
 
     /// Every version from v1.0 to the newest.
     pub fn all() -> impl DoubleEndedIterator<Item = Version> {
-        (0..=LATEST_MINOR).map(Version::v1)
+        (0..=LATEST_MINOR).map(|minor| Version {
+            minor,
+            latest: false,
+        })
     }
 }
 
@@ -108,10 +119,19 @@ impl fmt::Display for Version {
     }
 }
 
-/// The text is not a policy version.
+/// The text is not a policy version this crate can evaluate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid Pod Security version {0:?} (expected v1.N or latest)")]
-pub struct VersionError(String);
+pub enum VersionError {
+    /// Not `v1.N` or `latest`.
+    #[error("invalid Pod Security version {0:?} (expected v1.N or latest)")]
+    Invalid(String),
+    /// `v1.N` with N newer than [`LATEST_MINOR`].
+    #[error(
+        "unknown Pod Security version {given:?}: the newest this palisade knows is v1.{newest} \
+         (use v1.{newest} or latest)"
+    )]
+    TooNew { given: String, newest: u32 },
+}
 
 impl FromStr for Version {
     type Err = VersionError;
@@ -120,10 +140,14 @@ impl FromStr for Version {
         if s == "latest" {
             return Ok(Version::LATEST);
         }
-        let err = || VersionError(s.to_owned());
+        let err = || VersionError::Invalid(s.to_owned());
         let rest = s.strip_prefix('v').unwrap_or(s);
         let minor = rest.strip_prefix("1.").ok_or_else(err)?;
-        minor.parse::<u32>().map(Version::v1).map_err(|_| err())
+        let minor = minor.parse::<u32>().map_err(|_| err())?;
+        Version::v1(minor).ok_or_else(|| VersionError::TooNew {
+            given: s.to_owned(),
+            newest: LATEST_MINOR,
+        })
     }
 }
 

@@ -139,6 +139,38 @@ fn version_changes() {
         ["procMount (container \"a\" must not set securityContext.procMount to \"Unmasked\")"]
     );
     assert!(check(userns, Level::Baseline, "v1.35").is_empty());
+
+    // v1.37 adds net.ipv4.tcp_slow_start_after_idle and net.ipv4.tcp_notsent_lowat.
+    let new_sysctls = "  securityContext: {sysctls: [{name: net.ipv4.tcp_slow_start_after_idle, value: '0'}, {name: net.ipv4.tcp_notsent_lowat, value: '16384'}]}\n  containers: []\n";
+    assert_eq!(
+        check(new_sysctls, Level::Baseline, "v1.36"),
+        ["forbidden sysctls (net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat)"]
+    );
+    assert!(check(new_sysctls, Level::Baseline, "v1.37").is_empty());
+    assert!(check(new_sysctls, Level::Baseline, "latest").is_empty());
+}
+
+/// Upstream has no check variant from v1.36: every check decides at v1.36 as at v1.35.
+#[test]
+fn v1_36_evaluates_as_v1_35() {
+    let variants = |level, v: &str| -> Vec<(&str, *const Variant)> {
+        in_force(level, v.parse().unwrap())
+            .into_iter()
+            .map(|(c, v)| (c.id, v as *const Variant))
+            .collect()
+    };
+    for level in [Level::Baseline, Level::Restricted] {
+        assert_eq!(
+            variants(level, "v1.35"),
+            variants(level, "v1.36"),
+            "{level}"
+        );
+        assert_ne!(
+            variants(level, "v1.36"),
+            variants(level, "v1.37"),
+            "{level}"
+        );
+    }
 }
 
 #[test]
@@ -175,8 +207,33 @@ fn workload_templates_are_evaluated() {
 #[test]
 fn versions_parse() {
     assert_eq!("v1.29".parse::<Version>().unwrap().to_string(), "v1.29");
-    assert_eq!("v1.99".parse::<Version>().unwrap().minor(), LATEST_MINOR);
+    assert_eq!("v1.37".parse::<Version>().unwrap().minor(), LATEST_MINOR);
+    assert_eq!("latest".parse::<Version>().unwrap().minor(), LATEST_MINOR);
     assert!("v2.0".parse::<Version>().is_err());
+    assert!("v1.x".parse::<Version>().is_err());
+}
+
+/// A version newer than the newest known is refused, naming the newest, not evaluated as it.
+#[test]
+fn versions_newer_than_the_newest_known_are_an_error() {
+    let err = "v1.38".parse::<Version>().unwrap_err();
+    assert_eq!(
+        err,
+        VersionError::TooNew {
+            given: "v1.38".to_owned(),
+            newest: LATEST_MINOR
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "unknown Pod Security version \"v1.38\": the newest this palisade knows is v1.37 (use v1.37 or latest)"
+    );
+    assert!(matches!(
+        "v1.99".parse::<Version>(),
+        Err(VersionError::TooNew { .. })
+    ));
+    assert_eq!(Version::v1(LATEST_MINOR + 1), None);
+    assert_eq!(Version::all().last(), Version::v1(LATEST_MINOR));
 }
 
 #[test]

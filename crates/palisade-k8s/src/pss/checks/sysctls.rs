@@ -1,6 +1,8 @@
 //! `sysctls` (baseline): only the namespaced, isolated "safe" sysctls. The safe set grew in v1.27
-//! (`net.ipv4.ip_local_reserved_ports`), v1.29 (TCP keepalive and fin timeout) and v1.32
-//! (`net.ipv4.tcp_rmem`, `net.ipv4.tcp_wmem`).
+//! (`net.ipv4.ip_local_reserved_ports`), v1.29 (TCP keepalive and fin timeout), v1.32
+//! (`net.ipv4.tcp_rmem`, `net.ipv4.tcp_wmem`) and v1.37 (`net.ipv4.tcp_slow_start_after_idle`,
+//! `net.ipv4.tcp_notsent_lowat`: kubernetes/kubernetes#138389, fixing #135972; upstream's fixture
+//! `test/testdata/baseline/v1.37/pass/sysctls1.yaml` sets exactly these two). v1.36 added none.
 
 use crate::pss::{Check, Controls, Forbidden, Level, PodCtx, Variant};
 use crate::yaml::Node;
@@ -35,6 +37,11 @@ pub(super) static CHECK: Check = Check {
             check: v1_32,
             overrides: &[],
         },
+        Variant {
+            min_minor: 37,
+            check: v1_37,
+            overrides: &[],
+        },
     ],
 };
 
@@ -53,6 +60,10 @@ const SAFE_1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const SAFE_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
+const SAFE_1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 fn v1_0(pod: &PodCtx<'_>) -> Option<Forbidden> {
     check(pod, &[SAFE_1_0])
@@ -65,6 +76,9 @@ fn v1_29(pod: &PodCtx<'_>) -> Option<Forbidden> {
 }
 fn v1_32(pod: &PodCtx<'_>) -> Option<Forbidden> {
     check(pod, &[SAFE_1_0, SAFE_1_27, SAFE_1_29, SAFE_1_32])
+}
+fn v1_37(pod: &PodCtx<'_>) -> Option<Forbidden> {
+    check(pod, &[SAFE_1_0, SAFE_1_27, SAFE_1_29, SAFE_1_32, SAFE_1_37])
 }
 
 fn check(pod: &PodCtx<'_>, safe: &[&[&str]]) -> Option<Forbidden> {
