@@ -79,7 +79,7 @@ pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             "fileName": d.span.file,
             "message": format!("{}: {}", d.span, d.message),
             "score": 0,
-            "scoring": {"critical": [], "passed": [], "advise": []},
+            "scoring": {},
         })
     }));
     serde_json::to_writer_pretty(&mut *out, &items)?;
