@@ -139,7 +139,7 @@ pub(crate) mod fixture {
             id: id.into(),
             advisories: vec![id.into()],
             aliases: vec![format!("CVE-{id}")],
-            package: FindingPackage {
+            package: std::sync::Arc::new(FindingPackage {
                 name: pkg.into(),
                 version: "1.0-1".into(),
                 ecosystem: Ecosystem::Debian,
@@ -149,13 +149,13 @@ pub(crate) mod fixture {
                 matched_ecosystem: "Debian:12".into(),
                 path: Some("/var/lib/dpkg/status".into()),
                 layer: Some(format!("sha256:{}", "ab".repeat(32))),
-            },
+            }),
             severity: sev,
             severity_source: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
             cvss_score: Some(9.8),
             fixed_versions: fixed.iter().map(|s| (*s).to_owned()).collect(),
-            summary: format!("{id} in {pkg}"),
-            references: vec![format!("https://example.org/{id}")],
+            summary: format!("{id} in {pkg}").into(),
+            references: vec![format!("https://example.org/{id}")].into(),
             informational: None,
         }
     }

@@ -30,7 +30,7 @@ pub fn sarif(report: &ScanReport) -> String {
         let short = if f.summary.is_empty() {
             f.id.clone()
         } else {
-            f.summary.clone()
+            f.summary.to_string()
         };
         let mut rule = Rule::new(f.id.clone(), short, level);
         rule.full = Some(format!("{} ({})", f.summary, f.aliases.join(", ")));

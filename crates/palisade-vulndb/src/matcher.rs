@@ -8,7 +8,8 @@
 //! share an id or alias on the same package are merged into one finding. Ignore rules and
 //! VEX statements then move findings to `suppressed`, with the reason.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use palisade_core::{Distro, Ecosystem, Package, Severity};
 use palisade_version::{Scheme, Version};
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 use crate::ignore::{IgnoreRule, RuleState};
 use crate::model::{Advisory, Affected, Event, Range, SeverityScore, normalize_name};
-use crate::store::{Candidate, Db, StoreError};
+use crate::store::{Candidate, Db, ReadView, StoreError};
 use crate::vex::VexStatement;
 
 /// Where the matcher reads advisories.
@@ -27,10 +28,26 @@ pub trait AdvisorySource {
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError>;
     /// The ecosystems the source has advisories for.
     fn ecosystems(&self) -> Result<BTreeSet<String>, StoreError>;
+    /// A consistent view of the source for the lookups of one match, held until dropped
+    /// (a database's read transaction); `None` when the source needs none.
+    fn read_view(&self) -> Result<Option<ReadView<'_>>, StoreError> {
+        Ok(None)
+    }
+    /// What a finding needs of an advisory: it may leave out the details and the affected
+    /// entries' names, ranges and versions (their ratings stay).
+    fn advisory_head(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
+        self.advisory(id)
+    }
     /// The advisories that list `alias` among their aliases.
     fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
         let _ = alias;
         Ok(Vec::new())
+    }
+    /// Every normalised package name the source has advisories for in `ecosystem`, when it
+    /// can list them; `None` when each name must be asked for.
+    fn names(&self, ecosystem: &str) -> Result<Option<HashSet<String>>, StoreError> {
+        let _ = ecosystem;
+        Ok(None)
     }
 }
 
@@ -41,8 +58,17 @@ impl AdvisorySource for Db {
     fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
         Db::advisory(self, id)
     }
+    fn advisory_head(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
+        Db::advisory_head(self, id)
+    }
+    fn read_view(&self) -> Result<Option<ReadView<'_>>, StoreError> {
+        Db::read_view(self).map(Some)
+    }
     fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
         Db::by_alias(self, alias)
+    }
+    fn names(&self, ecosystem: &str) -> Result<Option<HashSet<String>>, StoreError> {
+        Db::names(self, ecosystem).map(Some)
     }
     fn ecosystems(&self) -> Result<BTreeSet<String>, StoreError> {
         Ok(self.info()?.ecosystems.into_keys().collect())
@@ -130,7 +156,8 @@ pub struct Finding {
     pub advisories: Vec<String>,
     /// All other names of the issue (CVE, GHSA …).
     pub aliases: Vec<String>,
-    pub package: FindingPackage,
+    /// Shared by every finding on the same package.
+    pub package: Arc<FindingPackage>,
     pub severity: Severity,
     /// Where the severity came from: a CVSS vector, or `rating:WORD`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,9 +166,10 @@ pub struct Finding {
     pub cvss_score: Option<f64>,
     /// Versions that fix it; empty when no fix is released.
     pub fixed_versions: Vec<String>,
-    pub summary: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<String>,
+    /// The advisory's summary and first references, shared by its findings.
+    pub summary: Arc<str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub references: Arc<[String]>,
     /// RustSec's informational kind (`unsound`, `unmaintained`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub informational: Option<String>,
@@ -248,34 +276,130 @@ type Rating = (Severity, Option<String>, Option<f64>);
 /// The ratings other imported records of the same issue give: the advisory's aliases, and the
 /// records that name one of its aliases (a GHSA record names the CVE a Debian record is filed
 /// under). Only rated records are kept, in the order found.
-fn related_ratings(advisory: &Advisory, source: &dyn AdvisorySource) -> Vec<(String, Rating)> {
-    let mut related: Vec<String> = advisory
-        .aliases
-        .iter()
-        .take(MAX_ALIASES_RATED)
-        .cloned()
-        .collect();
-    for alias in advisory.aliases.iter().take(MAX_ALIASES_RATED) {
-        for other in source.by_alias(alias).unwrap_or_default() {
-            if other != advisory.id && !related.contains(&other) {
-                related.push(other);
-            }
+/// An advisory read for findings, with the parts its findings share.
+struct Loaded {
+    advisory: Advisory,
+    summary: Arc<str>,
+    references: Arc<[String]>,
+    /// The rating of the advisory's own scores.
+    rating: Rating,
+    /// The ratings of its other records, read the first time a finding needs them.
+    related: Option<Vec<(String, Rating)>>,
+}
+
+impl Loaded {
+    /// How many references a finding carries.
+    const REFERENCES: usize = 5;
+
+    fn new(advisory: Advisory) -> Loaded {
+        Loaded {
+            rating: severity(&advisory.severity.iter().collect::<Vec<_>>()),
+            related: None,
+            summary: Arc::from(advisory.summary.as_str()),
+            references: advisory
+                .references
+                .iter()
+                .take(Self::REFERENCES)
+                .cloned()
+                .collect(),
+            advisory,
         }
     }
-    related
-        .into_iter()
-        .take(4 * MAX_ALIASES_RATED)
-        .filter_map(|id| {
-            let record = source.advisory(&id).ok().flatten()?;
-            let scores: Vec<&SeverityScore> = record
-                .severity
-                .iter()
-                .chain(record.affected.iter().flat_map(|x| x.severity.iter()))
-                .collect();
-            let rating = severity(&scores);
-            (rating.0 != Severity::Unknown || rating.2.is_some()).then_some((id, rating))
-        })
-        .collect()
+}
+
+/// Skips the database for names it has no advisories for. A scan of a few hundred packages
+/// asks for each name; once an ecosystem has had [`NameFilter::LOAD_AFTER`] lookups, the
+/// source's whole list of names for it is read once, and names not on it cost nothing more.
+#[derive(Default)]
+struct NameFilter {
+    lookups: HashMap<String, usize>,
+    names: HashMap<String, Option<HashSet<String>>>,
+}
+
+impl NameFilter {
+    const LOAD_AFTER: usize = 256;
+
+    /// Whether `source` may have advisories for `name` (normalised) in `ecosystem`.
+    fn may_have(
+        &mut self,
+        source: &dyn AdvisorySource,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        if let Some(set) = self.names.get(ecosystem) {
+            return Ok(set.as_ref().is_none_or(|set| set.contains(name)));
+        }
+        let n = self.lookups.entry(ecosystem.to_owned()).or_default();
+        *n += 1;
+        if *n >= Self::LOAD_AFTER {
+            let set = source.names(ecosystem)?;
+            let verdict = set.as_ref().is_none_or(|set| set.contains(name));
+            self.names.insert(ecosystem.to_owned(), set);
+            return Ok(verdict);
+        }
+        Ok(true)
+    }
+}
+
+/// Ratings of other records, each looked up once per match: a CVE's GHSA, PYSEC and Debian
+/// records all ask for the same aliases.
+struct RelatedRatings<'s> {
+    source: &'s dyn AdvisorySource,
+    by_alias: HashMap<String, Vec<String>>,
+    rating: HashMap<String, Option<Rating>>,
+}
+
+impl<'s> RelatedRatings<'s> {
+    fn new(source: &'s dyn AdvisorySource) -> RelatedRatings<'s> {
+        RelatedRatings {
+            source,
+            by_alias: HashMap::new(),
+            rating: HashMap::new(),
+        }
+    }
+
+    /// The rated records among the advisory's aliases and the records naming one of them.
+    fn of(&mut self, advisory: &Advisory) -> Vec<(String, Rating)> {
+        let source = self.source;
+        let mut related: Vec<String> = advisory
+            .aliases
+            .iter()
+            .take(MAX_ALIASES_RATED)
+            .cloned()
+            .collect();
+        for alias in advisory.aliases.iter().take(MAX_ALIASES_RATED) {
+            let others = self
+                .by_alias
+                .entry(alias.clone())
+                .or_insert_with(|| source.by_alias(alias).unwrap_or_default());
+            for other in others.iter() {
+                if *other != advisory.id && !related.contains(other) {
+                    related.push(other.clone());
+                }
+            }
+        }
+        related
+            .into_iter()
+            .take(4 * MAX_ALIASES_RATED)
+            .filter_map(|id| {
+                let rating = self
+                    .rating
+                    .entry(id.clone())
+                    .or_insert_with(|| {
+                        let record = source.advisory_head(&id).ok().flatten()?;
+                        let scores: Vec<&SeverityScore> = record
+                            .severity
+                            .iter()
+                            .chain(record.affected.iter().flat_map(|x| x.severity.iter()))
+                            .collect();
+                        let rating = severity(&scores);
+                        (rating.0 != Severity::Unknown || rating.2.is_some()).then_some(rating)
+                    })
+                    .clone()?;
+                Some((id, rating))
+            })
+            .collect()
+    }
 }
 
 /// How many aliases of one advisory are looked up for a rating.
@@ -309,6 +433,8 @@ enum PreparedRange {
 struct Prepared {
     advisory_id: String,
     affected: Affected,
+    /// The versions that fix it, as findings list them.
+    fixed: Vec<String>,
     versions: Vec<Version>,
     ranges: Vec<PreparedRange>,
 }
@@ -393,6 +519,7 @@ fn prepare(scheme: Scheme, candidate: Candidate) -> Prepared {
         .collect();
     Prepared {
         advisory_id: candidate.advisory_id,
+        fixed: candidate.affected.fixed_versions(),
         affected: candidate.affected,
         versions,
         ranges,
@@ -523,6 +650,7 @@ pub fn match_packages(
     };
     let mut notes: BTreeSet<String> = BTreeSet::new();
     let mut diagnostics: BTreeSet<MatchDiagnostic> = BTreeSet::new();
+    let _view = source.read_view()?;
     let distro_ecosystem = distro.and_then(Distro::osv_ecosystem);
     let known = source.ecosystems()?;
     if let Some(eco) = &distro_ecosystem {
@@ -536,8 +664,11 @@ pub fn match_packages(
         }
     }
     let mut cache: HashMap<(String, String), std::rc::Rc<Vec<Prepared>>> = HashMap::new();
-    let mut advisories: HashMap<String, Option<Advisory>> = HashMap::new();
-    let mut alias_ratings: HashMap<String, Vec<(String, Rating)>> = HashMap::new();
+    // Advisories read so far, by id: each is read and rated once.
+    let mut slots: HashMap<String, usize> = HashMap::new();
+    let mut loaded: Vec<Option<Loaded>> = Vec::new();
+    let mut alias_ratings = RelatedRatings::new(source);
+    let mut names = NameFilter::default();
     let mut raw: Vec<Finding> = Vec::new();
     let mut os_unmatched = 0usize;
     for package in packages {
@@ -561,6 +692,7 @@ pub fn match_packages(
         );
         let candidates = match cache.get(&key) {
             Some(c) => c.clone(),
+            None if !names.may_have(source, &key.0, &key.1)? => continue,
             None => {
                 let prepared: Vec<Prepared> = source
                     .candidates(&lk.ecosystem, &lk.name)?
@@ -585,65 +717,68 @@ pub fn match_packages(
                 continue;
             }
         };
-        let mut per_advisory: BTreeMap<&str, Vec<&Affected>> = BTreeMap::new();
+        let mut per_advisory: BTreeMap<&str, Vec<&Prepared>> = BTreeMap::new();
         let mut semver = None;
         for c in candidates.iter() {
             if let Verdict::Affected =
                 evaluate_prepared(&lk, &installed, &mut semver, c, &mut notes)
             {
-                per_advisory
-                    .entry(&c.advisory_id)
-                    .or_default()
-                    .push(&c.affected);
+                per_advisory.entry(&c.advisory_id).or_default().push(c);
             }
         }
-        for (id, affected) in per_advisory {
-            if !advisories.contains_key(id) {
-                advisories.insert(id.to_owned(), source.advisory(id).ok().flatten());
-            }
-            let advisory = &advisories[id];
-            let Some(advisory) = advisory.as_ref() else {
+        let mut finding_package: Option<Arc<FindingPackage>> = None;
+        for (id, hits) in per_advisory {
+            let slot = match slots.get(id) {
+                Some(&slot) => slot,
+                None => {
+                    loaded.push(source.advisory_head(id).ok().flatten().map(Loaded::new));
+                    slots.insert(id.to_owned(), loaded.len() - 1);
+                    loaded.len() - 1
+                }
+            };
+            let Some(entry) = loaded[slot].as_mut() else {
                 continue;
             };
-            if advisory.withdrawn.is_some() {
+            if entry.advisory.withdrawn.is_some() {
                 continue;
             }
-            let scores: Vec<&SeverityScore> = affected
-                .iter()
-                .flat_map(|a| a.severity.iter())
-                .chain(advisory.severity.iter())
-                .collect();
-            let (mut severity, mut severity_source, mut cvss_score) = severity(&scores);
+            let (mut severity, mut severity_source, mut cvss_score) =
+                if hits.iter().all(|p| p.affected.severity.is_empty()) {
+                    entry.rating.clone()
+                } else {
+                    let scores: Vec<&SeverityScore> = hits
+                        .iter()
+                        .flat_map(|p| p.affected.severity.iter())
+                        .chain(entry.advisory.severity.iter())
+                        .collect();
+                    severity(&scores)
+                };
             // The same issue as other feeds record it: a PYSEC or Debian record without a
             // rating takes the rating of its GHSA or NVD-derived alias, when one was imported.
             if severity == Severity::Unknown || cvss_score.is_none() {
-                let related = alias_ratings
-                    .entry(advisory.id.clone())
-                    .or_insert_with(|| related_ratings(advisory, source))
-                    .clone();
-                for (alias, (alias_severity, alias_source, alias_score)) in related {
-                    if severity == Severity::Unknown && alias_severity != Severity::Unknown {
-                        severity = alias_severity;
-                        severity_source = alias_source.map(|s| format!("{alias}: {s}"));
-                        cvss_score = alias_score;
+                let related = entry
+                    .related
+                    .get_or_insert_with(|| alias_ratings.of(&entry.advisory));
+                for (alias, (alias_severity, alias_source, alias_score)) in related.iter() {
+                    if severity == Severity::Unknown && *alias_severity != Severity::Unknown {
+                        severity = *alias_severity;
+                        severity_source = alias_source.as_ref().map(|s| format!("{alias}: {s}"));
+                        cvss_score = *alias_score;
                     } else if cvss_score.is_none() && alias_score.is_some() {
                         // Both shown: the feed's own rating, and the CVSS score of the alias.
-                        cvss_score = alias_score;
+                        cvss_score = *alias_score;
                         if let (Some(own), Some(other)) = (&severity_source, alias_source) {
                             severity_source = Some(format!("{own}; {alias}: {other}"));
                         }
                     }
                 }
             }
-            let mut fixed: Vec<String> = affected.iter().flat_map(|a| a.fixed_versions()).collect();
+            let mut fixed: Vec<String> =
+                hits.iter().flat_map(|p| p.fixed.iter().cloned()).collect();
             fixed.sort();
             fixed.dedup();
-            let location = package.locations.first();
-            raw.push(Finding {
-                id: advisory.id.clone(),
-                advisories: vec![advisory.id.clone()],
-                aliases: advisory.aliases.clone(),
-                package: FindingPackage {
+            let finding_package = finding_package.get_or_insert_with(|| {
+                Arc::new(FindingPackage {
                     name: package.name.clone(),
                     version: package.version.clone(),
                     ecosystem: package.ecosystem,
@@ -651,15 +786,22 @@ pub fn match_packages(
                     matched_name: lk.name.clone(),
                     matched_version: lk.version.clone(),
                     matched_ecosystem: lk.ecosystem.clone(),
-                    path: location.map(|l| l.path.clone()),
+                    path: package.locations.first().map(|l| l.path.clone()),
                     layer: package.layer().map(ToString::to_string),
-                },
+                })
+            });
+            let advisory = &entry.advisory;
+            raw.push(Finding {
+                id: advisory.id.clone(),
+                advisories: vec![advisory.id.clone()],
+                aliases: advisory.aliases.clone(),
+                package: finding_package.clone(),
                 severity,
                 severity_source,
                 cvss_score,
                 fixed_versions: fixed,
-                summary: advisory.summary.clone(),
-                references: advisory.references.iter().take(5).cloned().collect(),
+                summary: entry.summary.clone(),
+                references: entry.references.clone(),
                 informational: advisory.informational.clone(),
             });
         }
@@ -702,16 +844,25 @@ pub fn match_packages(
     }
     // Sort an index rather than the findings themselves: a finding is large, and moving it
     // around costs more than comparing it. Stable, as before.
-    let mut order: Vec<usize> = (0..report.findings.len()).collect();
-    {
-        let f = &report.findings;
-        order.sort_by(|&a, &b| {
-            f[b].severity
-                .cmp(&f[a].severity)
-                .then_with(|| f[a].package.name.cmp(&f[b].package.name))
-                .then_with(|| f[a].id.cmp(&f[b].id))
-        });
-    }
+    // The keys sit side by side and the index breaks ties, so an unstable sort gives the
+    // stable order.
+    let order: Vec<usize> = {
+        let mut keys: Vec<(std::cmp::Reverse<Severity>, &str, &str, usize)> = report
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    std::cmp::Reverse(f.severity),
+                    f.package.name.as_str(),
+                    f.id.as_str(),
+                    i,
+                )
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.3).collect()
+    };
     let mut slots: Vec<Option<Finding>> = std::mem::take(&mut report.findings)
         .into_iter()
         .map(Some)
@@ -730,63 +881,70 @@ pub fn match_packages(
 /// Merges findings on the same package whose ids or aliases overlap (CVE ↔ GHSA ↔ DSA ↔
 /// DEBCL), keeping the highest severity and every fixed version.
 fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     // Findings arrive package by package: merge within each run of the same package (purl and
-    // path), indexing the run's findings by every id and alias.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut run: Option<(String, Option<String>)> = None;
-    for f in findings {
-        let same = run
-            .as_ref()
-            .is_some_and(|(purl, path)| *purl == f.package.purl && *path == f.package.path);
+    // path). First decide which finding each one merges into, indexing the run's findings by
+    // every id and alias (borrowed, nothing copied); then move them into place.
+    let mut into: Vec<usize> = Vec::with_capacity(findings.len());
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut leaders = 0usize;
+    for (i, f) in findings.iter().enumerate() {
+        let same = i > 0 && {
+            let prev = &findings[i - 1].package;
+            prev.purl == f.package.purl && prev.path == f.package.path
+        };
         if !same {
             index.clear();
-            run = Some((f.package.purl.clone(), f.package.path.clone()));
         }
-        let hit = f.names().find_map(|n| index.get(n).copied());
-        let slot = match hit {
-            Some(i) => {
-                let target = &mut out[i];
-                for id in &f.advisories {
-                    if !target.advisories.contains(id) {
-                        target.advisories.push(id.clone());
-                    }
-                }
-                for a in &f.aliases {
-                    if !target.aliases.contains(a) {
-                        target.aliases.push(a.clone());
-                    }
-                }
-                if f.severity > target.severity {
-                    target.severity = f.severity;
-                    target.severity_source = f.severity_source.clone();
-                    target.cvss_score = f.cvss_score;
-                }
-                for v in &f.fixed_versions {
-                    if !target.fixed_versions.contains(v) {
-                        target.fixed_versions.push(v.clone());
-                    }
-                }
-                target.advisories.sort();
-                target.id = target.advisories[0].clone();
-                i
-            }
+        let slot = match f.names().find_map(|n| index.get(n).copied()) {
+            Some(slot) => slot,
             None => {
-                out.push(f);
-                out.len() - 1
+                leaders += 1;
+                leaders - 1
             }
         };
-        for n in out[slot].names() {
-            if !index.contains_key(n) {
-                index.insert(n.to_owned(), slot);
-            }
+        into.push(slot);
+        for n in f.names() {
+            index.entry(n).or_insert(slot);
         }
     }
+    drop(index);
+    let mut out: Vec<Finding> = Vec::with_capacity(leaders);
+    for (f, slot) in findings.into_iter().zip(into) {
+        if slot == out.len() {
+            out.push(f);
+            continue;
+        }
+        let target = &mut out[slot];
+        for id in f.advisories {
+            if !target.advisories.contains(&id) {
+                target.advisories.push(id);
+            }
+        }
+        for a in f.aliases {
+            if !target.aliases.contains(&a) {
+                target.aliases.push(a);
+            }
+        }
+        if f.severity > target.severity {
+            target.severity = f.severity;
+            target.severity_source = f.severity_source;
+            target.cvss_score = f.cvss_score;
+        }
+        for v in f.fixed_versions {
+            if !target.fixed_versions.contains(&v) {
+                target.fixed_versions.push(v);
+            }
+        }
+        target.advisories.sort();
+        target.id = target.advisories[0].clone();
+    }
     for f in &mut out {
-        let ids: BTreeSet<String> = f.advisories.iter().cloned().collect();
-        f.aliases.retain(|a| !ids.contains(a));
-        f.aliases.sort();
-        f.aliases.dedup();
+        if !f.aliases.is_empty() {
+            let ids = &f.advisories;
+            f.aliases.retain(|a| !ids.contains(a));
+            f.aliases.sort();
+            f.aliases.dedup();
+        }
     }
     out
 }

@@ -198,3 +198,59 @@ mod tests {
         );
     }
 }
+
+/// An advisory as a finding needs it: its identity, text, references and ratings, and of each
+/// affected entry only its ratings. Reading a record this way skips building its details and
+/// version ranges, which matching has already read from the package index.
+#[derive(Debug, Deserialize)]
+pub struct AdvisoryHead {
+    id: String,
+    #[serde(default)]
+    modified: String,
+    #[serde(default)]
+    withdrawn: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    severity: Vec<SeverityScore>,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    affected: Vec<AffectedRatings>,
+    #[serde(default)]
+    informational: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AffectedRatings {
+    #[serde(default)]
+    severity: Vec<SeverityScore>,
+}
+
+impl From<AdvisoryHead> for Advisory {
+    fn from(h: AdvisoryHead) -> Advisory {
+        Advisory {
+            id: h.id,
+            modified: h.modified,
+            published: None,
+            withdrawn: h.withdrawn,
+            aliases: h.aliases,
+            summary: h.summary,
+            details: String::new(),
+            severity: h.severity,
+            references: h.references,
+            affected: h
+                .affected
+                .into_iter()
+                .filter(|a| !a.severity.is_empty())
+                .map(|a| Affected {
+                    severity: a.severity,
+                    ..Affected::default()
+                })
+                .collect(),
+            informational: h.informational,
+        }
+    }
+}

@@ -5,13 +5,13 @@
 //! and `affected` (one row per advisory × package, indexed by ecosystem and normalised name,
 //! carrying only that package's ranges so matching never parses whole advisories).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::model::{Advisory, Affected, normalize_name};
+use crate::model::{Advisory, AdvisoryHead, Affected, normalize_name};
 
 /// The schema this code reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -95,6 +95,13 @@ pub struct DbInfo {
 pub struct Candidate {
     pub advisory_id: String,
     pub affected: Affected,
+}
+
+/// A read transaction on a [`Db`] (see [`Db::read_view`]); it ends, changing nothing, when
+/// dropped.
+#[derive(Debug)]
+pub struct ReadView<'a> {
+    _transaction: rusqlite::Transaction<'a>,
 }
 
 /// An open advisory database.
@@ -413,6 +420,27 @@ impl Db {
             .collect()
     }
 
+    /// Holds one read transaction until the guard drops: lookups made meanwhile see one
+    /// consistent database and skip taking SQLite's shared lock for each statement.
+    pub fn read_view(&self) -> Result<ReadView<'_>, StoreError> {
+        self.conn
+            .unchecked_transaction()
+            .map(|t| ReadView { _transaction: t })
+            .map_err(|e| self.sql("starting a read transaction", e))
+    }
+
+    /// Every (normalised) package name with advisories in `ecosystem`: one pass over the
+    /// package index.
+    pub fn names(&self, ecosystem: &str) -> Result<HashSet<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT name FROM affected WHERE ecosystem = ?1")
+            .map_err(|e| self.sql("listing package names", e))?;
+        stmt.query_map([ecosystem], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
+            .map_err(|e| self.sql("listing package names", e))
+    }
+
     /// The ids of the advisories that name `alias` among their aliases (a CVE's GHSA, PYSEC
     /// and Debian records).
     pub fn by_alias(&self, alias: &str) -> Result<Vec<String>, StoreError> {
@@ -427,19 +455,43 @@ impl Db {
 
     /// One advisory by id.
     pub fn advisory(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
-        let data: Option<String> = self
+        self.read_advisory::<Advisory>(id)
+    }
+
+    /// What a finding needs of an advisory (see [`AdvisoryHead`]): the record is read without
+    /// building its details and affected ranges.
+    pub fn advisory_head(&self, id: &str) -> Result<Option<Advisory>, StoreError> {
+        Ok(self.read_advisory::<AdvisoryHead>(id)?.map(Advisory::from))
+    }
+
+    fn read_advisory<T: serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let mut stmt = self
             .conn
             .prepare_cached("SELECT data FROM advisories WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
             .map_err(|e| self.sql("reading an advisory", e))?;
-        data.map(|d| {
-            serde_json::from_str(&d).map_err(|source| StoreError::Corrupt {
+        let mut rows = stmt
+            .query([id])
+            .map_err(|e| self.sql("reading an advisory", e))?;
+        let Some(row) = rows
+            .next()
+            .map_err(|e| self.sql("reading an advisory", e))?
+        else {
+            return Ok(None);
+        };
+        let data = row
+            .get_ref(0)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(|e| self.sql("reading an advisory", e))?;
+        serde_json::from_str(data)
+            .map(Some)
+            .map_err(|source| StoreError::Corrupt {
                 id: id.to_owned(),
                 path: self.path.clone(),
                 source,
             })
-        })
-        .transpose()
     }
 
     /// Sources, counts and build time.

@@ -403,3 +403,25 @@ fn issue_14_findings_take_the_rating_of_their_aliases() {
             .all(|f| f.severity != palisade_core::Severity::Unknown)
     );
 }
+
+#[test]
+fn issue_14_a_large_scan_reads_the_name_list_and_finds_the_same() {
+    // Past a few hundred lookups in one ecosystem the matcher reads the database's list of
+    // names once and skips names not on it: the findings must not change.
+    let db = db_with(&["pypa-advisory-database-osv.tar.gz"]);
+    let known = vec![
+        lang(Ecosystem::PyPI, "requests", "2.19.0"),
+        lang(Ecosystem::PyPI, "PyYAML", "5.3"),
+        lang(Ecosystem::PyPI, "pyyaml", "5.3"),
+        lang(Ecosystem::PyPI, "Py_YAML", "5.3"),
+    ];
+    let small = match_packages(&known, None, &db, &MatchConfig::default()).unwrap();
+    let mut large: Vec<Package> = (0..600)
+        .map(|i| lang(Ecosystem::PyPI, &format!("no-such-package-{i}"), "1.0"))
+        .collect();
+    large.extend(known.iter().cloned());
+    let big = match_packages(&large, None, &db, &MatchConfig::default()).unwrap();
+    assert!(!small.findings.is_empty());
+    assert_eq!(rows(&small), rows(&big));
+    assert_eq!(big.packages, 604);
+}
