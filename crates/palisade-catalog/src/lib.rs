@@ -112,6 +112,39 @@ struct FileResult {
 
 struct Visitor {
     catalogers: Vec<Box<dyn Cataloger>>,
+    /// Packages found so far in this image, against [`MAX_PACKAGES`].
+    found: std::sync::atomic::AtomicUsize,
+}
+
+/// Most packages listed for one image. Real images hold up to tens of thousands; past this,
+/// an image is built to exhaust memory, and the rest is reported rather than listed.
+pub const MAX_PACKAGES: usize = 250_000;
+
+impl Visitor {
+    fn new(catalogers: Vec<Box<dyn Cataloger>>) -> Visitor {
+        Visitor {
+            catalogers,
+            found: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Keeps what fits under [`MAX_PACKAGES`]; the file that reaches the bound says so.
+    fn admit(&self, packages: &mut Vec<Package>, diagnostics: &mut Vec<(String, String)>) {
+        use std::sync::atomic::Ordering;
+        let before = self.found.fetch_add(packages.len(), Ordering::Relaxed);
+        let room = MAX_PACKAGES.saturating_sub(before);
+        if packages.len() > room {
+            if room > 0 || before == MAX_PACKAGES {
+                diagnostics.push((
+                    "catalog".to_owned(),
+                    format!(
+                        "the image holds more than {MAX_PACKAGES} packages: the rest are not listed"
+                    ),
+                ));
+            }
+            packages.truncate(room);
+        }
+    }
 }
 
 impl FileVisitor for Visitor {
@@ -255,6 +288,7 @@ impl Visitor {
             }
             match c.parse(file.path, &bytes) {
                 Ok(mut packages) => {
+                    self.admit(&mut packages, &mut result.diagnostics);
                     for p in &mut packages {
                         p.found_by = c.name().to_owned();
                     }
@@ -298,7 +332,7 @@ pub fn catalog_with<X: FileVisitor>(
         .into_iter()
         .filter(|c| options.only.is_empty() || options.only.iter().any(|o| o == c.name()))
         .collect();
-    let visitor = Visitor { catalogers };
+    let visitor = Visitor::new(catalogers);
     let walk = image.walk(&Both(&visitor, also), progress)?;
 
     let distro = ["/etc/os-release", "/usr/lib/os-release"]
@@ -448,9 +482,7 @@ mod tests {
     use super::*;
 
     fn visit(path: &str, size: u64, content: &[u8]) -> Option<FileResult> {
-        let visitor = Visitor {
-            catalogers: all_catalogers(),
-        };
+        let visitor = Visitor::new(all_catalogers());
         let file = FileEntry {
             path,
             size,
@@ -460,10 +492,27 @@ mod tests {
     }
 
     #[test]
+    fn issue_14_packages_past_the_bound_are_reported_not_listed() {
+        let visitor = Visitor::new(all_catalogers());
+        visitor
+            .found
+            .store(MAX_PACKAGES - 1, std::sync::atomic::Ordering::Relaxed);
+        let pkg = |name: &str| package(Ecosystem::Debian, name, "1", format!("pkg:deb/{name}@1"));
+        let mut diagnostics = Vec::new();
+        let mut three = vec![pkg("a"), pkg("b"), pkg("c")];
+        visitor.admit(&mut three, &mut diagnostics);
+        assert_eq!(three.len(), 1);
+        assert_eq!(diagnostics.len(), 1);
+        assert!(diagnostics[0].1.contains("more than 250000 packages"));
+        let mut more = vec![pkg("d")];
+        visitor.admit(&mut more, &mut diagnostics);
+        assert!(more.is_empty());
+        assert_eq!(diagnostics.len(), 1, "said once");
+    }
+
+    #[test]
     fn executables_without_an_execute_bit_are_not_opened() {
-        let visitor = Visitor {
-            catalogers: all_catalogers(),
-        };
+        let visitor = Visitor::new(all_catalogers());
         let file = |path, mode| FileEntry {
             path,
             size: 1 << 20,
@@ -530,9 +579,7 @@ mod tests {
         let dep = dep.finish().expect("compress");
         let (plain, _) = catalogers::elf::build::elf(&[(".text", &text)]);
         let (audited, _) = catalogers::elf::build::elf(&[(".text", &text), (".dep-v0", &dep)]);
-        let visitor = Visitor {
-            catalogers: all_catalogers(),
-        };
+        let visitor = Visitor::new(all_catalogers());
         for (bytes, packages) in [(plain, 0), (audited, 1)] {
             let file = FileEntry {
                 path: "/usr/bin/app",

@@ -11,7 +11,9 @@ pub struct Limits {
     /// `max_ratio` is taken for a decompression bomb.
     pub ratio_check_after: u64,
     pub max_ratio: u64,
-    /// Most entries in one layer.
+    /// Most entries in one layer, and in the merged filesystem of all layers. The largest
+    /// real images hold a few hundred thousand files; each entry costs memory while the image
+    /// is walked.
     pub max_entries: u64,
     /// Longest path inside a layer.
     pub max_path_bytes: usize,
@@ -24,7 +26,7 @@ impl Default for Limits {
             max_layer_bytes: 64 << 30,
             ratio_check_after: 1 << 30,
             max_ratio: 200,
-            max_entries: 10_000_000,
+            max_entries: 1_000_000,
             max_path_bytes: 4096,
         }
     }

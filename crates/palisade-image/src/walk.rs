@@ -517,6 +517,15 @@ impl Image {
                 if e.kind != NodeKind::Dir {
                     remove_descendants(&mut map, &e.path);
                 }
+                if map.len() as u64 >= self.limits.max_entries {
+                    return Err(self.layer_error(
+                        &self.layers[i],
+                        format!(
+                            "the layers together hold more than {} entries",
+                            self.limits.max_entries
+                        ),
+                    ));
+                }
                 insert_parents(&mut map, &e.path, i);
                 map.insert(
                     e.path,

@@ -454,3 +454,21 @@ fn garbage_archives_and_oversized_configs_fail_clearly() {
     let err = palisade_image::open(&reference, &Default::default()).unwrap_err();
     assert!(err.to_string().contains("cut.tar"), "{err}");
 }
+
+#[test]
+fn issue_14_many_layers_together_are_bounded_like_one() {
+    // Each layer is under the limit; together they are not.
+    let layers: Vec<Layer> = (0..3)
+        .map(|l| {
+            let names: Vec<String> = (0..8).map(|i| format!("l{l}/f{i}")).collect();
+            let entries: Vec<E<'_>> = names.iter().map(|n| E::File(n, b"")).collect();
+            Layer::plain(tar_layer(&entries))
+        })
+        .collect();
+    let limits = Limits {
+        max_entries: 20,
+        ..Limits::default()
+    };
+    let msg = walk_err(layers, limits);
+    assert!(msg.contains("together hold more than 20 entries"), "{msg}");
+}

@@ -160,3 +160,39 @@ fn hostile_archives_give_diagnostics_and_the_import_goes_on() {
             .all(|s| s.name != "hostile2")
     );
 }
+
+#[test]
+fn issue_14_a_record_with_a_huge_array_is_refused_before_it_is_built() {
+    // A few kilobytes of zip become a JSON array of millions of values: refused with a
+    // diagnostic naming the file, and the rest of the archive is imported.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("GHSA-huge.json", options).unwrap();
+    let mut huge =
+        br#"{"id": "GHSA-huge", "modified": "2024-01-01T00:00:00Z", "aliases": ["#.to_vec();
+    for _ in 0..3_000_000 {
+        huge.extend_from_slice(b"0,");
+    }
+    huge.extend_from_slice(b"0]}");
+    Write::write_all(&mut zip, &huge).unwrap();
+    zip.start_file("GHSA-fine.json", options).unwrap();
+    Write::write_all(
+        &mut zip,
+        br#"{"id": "GHSA-fine", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}, "versions": ["1.0"]}]}"#,
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    let mut db = Db::in_memory().unwrap();
+    let summary = import_path(&mut db, &path, "feed", Limits::default()).unwrap();
+    let diag = summary
+        .diagnostics
+        .iter()
+        .find(|d| d.location.contains("GHSA-huge.json"))
+        .expect("a diagnostic for the huge record");
+    assert!(diag.message.contains("members"), "{}", diag.message);
+    assert!(db.advisory("GHSA-fine").unwrap().is_some());
+    assert!(db.advisory("GHSA-huge").unwrap().is_none());
+}

@@ -64,6 +64,12 @@ impl Cataloger for Dpkg {
                 version: version.to_owned(),
             }));
             packages.push(pkg);
+            if packages.len() > crate::MAX_PACKAGES {
+                return Err(format!(
+                    "{path} holds more than {} packages: not read",
+                    crate::MAX_PACKAGES
+                ));
+            }
         }
         Ok(packages)
     }

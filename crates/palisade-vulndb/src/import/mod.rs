@@ -273,6 +273,10 @@ impl<'a> Sink<'a> {
                 return rustsec::import(self, location, bytes);
             }
         } else if lower.ends_with(".json") {
+            if let Err(e) = json_shape::check(bytes) {
+                self.diagnostic(location, format!("not imported: {e}"));
+                return Ok(());
+            }
             let value: serde_json::Value = match serde_json::from_slice(bytes) {
                 Ok(v) => v,
                 Err(e) => {
@@ -301,6 +305,119 @@ impl<'a> Sink<'a> {
         }
         self.summary.other_files += 1;
         Ok(())
+    }
+}
+
+/// A bound on a JSON document's tree before it is built: a value tree costs tens of bytes per
+/// value whatever the text, so a small archive of `[0,0,0,…]` would otherwise become gigabytes.
+mod json_shape {
+    /// Members of one array or object. The largest real container (the Debian tracker's
+    /// packages, or one package's CVEs) holds tens of thousands.
+    pub const MAX_MEMBERS: u64 = 1_000_000;
+    /// Values in one document that is not one of the large feeds (an OSV record).
+    pub const MAX_VALUES_SMALL: u64 = 2_000_000;
+    /// Values in one document above [`LARGE_BYTES`] (the Debian tracker is tens of MB).
+    pub const MAX_VALUES_LARGE: u64 = 16_000_000;
+    pub const LARGE_BYTES: usize = 32 << 20;
+
+    /// Counts values (an object member counts once) and container members in one pass over
+    /// the text, without allocating;
+    /// an error says which bound the text passes. Malformed text passes through to the
+    /// parser, which names the problem.
+    pub fn check(bytes: &[u8]) -> Result<(), String> {
+        let max_values = if bytes.len() > LARGE_BYTES {
+            MAX_VALUES_LARGE
+        } else {
+            MAX_VALUES_SMALL
+        };
+        // Members of each open container, innermost last (depth is bounded by the parser's own
+        // recursion limit; deeper text is refused there).
+        let mut members: Vec<u64> = Vec::new();
+        let mut values: u64 = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut pending = false; // a value has started in the innermost container
+        for &b in bytes {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' | b':' => continue,
+                b',' => {
+                    pending = false;
+                    continue;
+                }
+                b']' | b'}' => {
+                    members.pop();
+                    pending = true;
+                    continue;
+                }
+                _ => {}
+            }
+            if !pending {
+                pending = true;
+                values += 1;
+                if let Some(n) = members.last_mut() {
+                    *n += 1;
+                    if *n > MAX_MEMBERS {
+                        return Err(format!(
+                            "an array or object with more than {MAX_MEMBERS} members"
+                        ));
+                    }
+                }
+                if values > max_values {
+                    return Err(format!("more than {max_values} JSON values in one file"));
+                }
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    if members.len() > 512 {
+                        return Ok(());
+                    }
+                    members.push(0);
+                    pending = false;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn counts_values_and_members() {
+            assert!(
+                check(br#"{"id": "X", "aliases": ["a,b", "c\"]"], "n": [1, 2, {"k": [3]}]}"#)
+                    .is_ok()
+            );
+            let mut wide = b"[".to_vec();
+            for _ in 0..=MAX_MEMBERS {
+                wide.extend_from_slice(b"0,");
+            }
+            wide.extend_from_slice(b"0]");
+            assert!(check(&wide).unwrap_err().contains("members"));
+            let mut many = b"[".to_vec();
+            for _ in 0..3 {
+                many.push(b'[');
+                for _ in 0..800_000 {
+                    many.extend_from_slice(b"{},");
+                }
+                many.extend_from_slice(b"{}],");
+            }
+            many.extend_from_slice(b"0]");
+            assert!(check(&many).unwrap_err().contains("JSON values"));
+        }
     }
 }
 
