@@ -50,6 +50,13 @@ fn kubesec_format_is_an_array() {
 }
 
 #[test]
+fn issue_14_format_has_the_short_flag_every_command_has() {
+    let long = palisade(&["k8s", "scan", "-", "--format", "kubesec"], PRIVILEGED);
+    let short = palisade(&["k8s", "scan", "-", "-f", "kubesec"], PRIVILEGED);
+    assert_eq!(long, short);
+}
+
+#[test]
 fn sarif_has_locations() {
     let (_, out) = palisade(&["k8s", "scan", "-", "--format", "sarif"], PRIVILEGED);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -73,7 +73,7 @@ struct Input {
 struct ScanArgs {
     #[command(flatten)]
     input: Input,
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(short, long, value_enum, default_value = "table")]
     format: ScanFormat,
     /// Exit 1 when an object's kubesec score is below N.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]

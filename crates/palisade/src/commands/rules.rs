@@ -33,7 +33,7 @@ enum RulesCommand {
     /// Print the fields conditions and outputs can use.
     Fields {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = FieldsFormat::Markdown)]
+        #[arg(short, long, value_enum, default_value_t = FieldsFormat::Markdown)]
         format: FieldsFormat,
     },
 }

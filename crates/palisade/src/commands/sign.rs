@@ -266,7 +266,7 @@ pub struct VerifyArgs {
     /// Annotations every accepted signature must carry (repeatable).
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
     annotations: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
     registry: RegistryAccess,
@@ -371,7 +371,7 @@ pub struct VerifyAttestationArgs {
     /// Refuse attestations whose predicate `time` (or `metadata.scanFinishedOn`) is older.
     #[arg(long, value_name = "DURATION", value_parser = parse_age)]
     max_age: Option<Duration>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
     registry: RegistryAccess,
