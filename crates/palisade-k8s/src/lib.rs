@@ -63,9 +63,10 @@ pub struct ObjectReport {
 /// The result of a scan: per object, and what could not be read.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
-    pub files: usize,
     pub objects: Vec<ObjectReport>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How many files were read (last: a streamed report knows it only at the end).
+    pub files: usize,
 }
 
 impl ScanReport {
@@ -77,41 +78,40 @@ impl ScanReport {
 
 /// Runs kubesec's scoring and palisade's rules over every object.
 pub fn scan(manifests: &Manifests) -> ScanReport {
-    let objects = manifests
-        .objects
-        .iter()
-        .map(|obj| {
-            let mut findings = Vec::new();
-            let mut evaluated = Vec::new();
-            for rule in rules::ALL {
-                if !rule.applies(obj) {
-                    continue;
-                }
-                evaluated.push(rule.id);
-                let mut hits = Vec::new();
-                (rule.check)(obj, &mut hits);
-                findings.extend(hits.into_iter().map(|h| Finding {
-                    rule: rule.id,
-                    name: rule.name,
-                    severity: rule.severity,
-                    message: h.message,
-                    span: h.span,
-                }));
-            }
-            findings.sort_by(|a, b| (&a.span, a.rule).cmp(&(&b.span, b.rule)));
-            ObjectReport {
-                object: obj.display_name(),
-                kind: obj.kind.clone(),
-                span: obj.start(),
-                kubesec: kubesec::score(obj),
-                findings,
-                evaluated,
-            }
-        })
-        .collect();
     ScanReport {
         files: manifests.files,
-        objects,
+        objects: manifests.objects.iter().map(scan_object).collect(),
         diagnostics: manifests.diagnostics.clone(),
+    }
+}
+
+/// kubesec's scoring and palisade's rules on one object: what [`scan`] does for each, for
+/// callers that write each object's results before reading the next ([`render::Stream`]).
+pub fn scan_object(obj: &manifest::Object) -> ObjectReport {
+    let mut findings = Vec::new();
+    let mut evaluated = Vec::new();
+    for rule in rules::ALL {
+        if !rule.applies(obj) {
+            continue;
+        }
+        evaluated.push(rule.id);
+        let mut hits = Vec::new();
+        (rule.check)(obj, &mut hits);
+        findings.extend(hits.into_iter().map(|h| Finding {
+            rule: rule.id,
+            name: rule.name,
+            severity: rule.severity,
+            message: h.message,
+            span: h.span,
+        }));
+    }
+    findings.sort_by(|a, b| (&a.span, a.rule).cmp(&(&b.span, b.rule)));
+    ObjectReport {
+        object: obj.display_name(),
+        kind: obj.kind.clone(),
+        span: obj.start(),
+        kubesec: kubesec::score(obj),
+        findings,
+        evaluated,
     }
 }

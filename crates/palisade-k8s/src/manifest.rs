@@ -114,6 +114,36 @@ impl Object {
 impl Manifests {
     /// Reads one file's bytes, adding its objects and problems.
     pub fn add_bytes(&mut self, name: &str, bytes: &[u8], limits: &Limits) {
+        let mut kept = Vec::new();
+        self.add_bytes_to(name, bytes, limits, &mut |o| kept.push(o));
+        self.objects.append(&mut kept);
+    }
+
+    /// Hands each object read to `sink` as soon as its document is read, instead of keeping it:
+    /// memory holds one document's tree at a time. The result holds the problems and the count
+    /// of files; its `objects` stay empty.
+    pub fn stream_paths(
+        paths: &[impl AsRef<Path>],
+        limits: &Limits,
+        mut sink: impl FnMut(Object),
+    ) -> Manifests {
+        let mut m = Manifests::default();
+        m.add_paths_to(paths, limits, &mut sink);
+        m
+    }
+
+    /// Objects read so far go to the sink.
+    fn flush(&mut self, sink: &mut dyn FnMut(Object)) {
+        self.objects.drain(..).for_each(sink);
+    }
+
+    fn add_bytes_to(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        limits: &Limits,
+        sink: &mut dyn FnMut(Object),
+    ) {
         self.files += 1;
         let file: Arc<str> = Arc::from(name);
         if bytes.len() > limits.max_file_bytes {
@@ -133,7 +163,7 @@ impl Manifests {
                 return;
             }
         };
-        for doc in yaml::parse_stream(text, limits) {
+        yaml::for_each_document(text, limits, |doc| {
             match doc.result {
                 Ok(root) => self.add_document(&file, root, 0),
                 Err(e) => self.diagnostic(
@@ -144,7 +174,8 @@ impl Manifests {
                     ),
                 ),
             }
-        }
+            self.flush(sink);
+        });
     }
 
     fn add_document(&mut self, file: &Arc<str>, root: Node, depth: usize) {
@@ -204,6 +235,17 @@ impl Manifests {
     /// Reads files and directories (recursively: `.yaml`, `.yml` and `.json` files, sorted, without
     /// following symbolic links to directories). `-` reads standard input.
     pub fn add_paths(&mut self, paths: &[impl AsRef<Path>], limits: &Limits) {
+        let mut kept = Vec::new();
+        self.add_paths_to(paths, limits, &mut |o| kept.push(o));
+        self.objects.append(&mut kept);
+    }
+
+    fn add_paths_to(
+        &mut self,
+        paths: &[impl AsRef<Path>],
+        limits: &Limits,
+        sink: &mut dyn FnMut(Object),
+    ) {
         for path in paths {
             let path = path.as_ref();
             if path == Path::new("-") {
@@ -213,7 +255,7 @@ impl Manifests {
                     .take(limits.max_file_bytes as u64 + 1)
                     .read_to_end(&mut bytes);
                 match read {
-                    Ok(_) => self.add_bytes("<stdin>", &bytes, limits),
+                    Ok(_) => self.add_bytes_to("<stdin>", &bytes, limits, sink),
                     Err(e) => self.diagnostic(
                         Span::new("<stdin>", 1, 1),
                         format!("reading standard input: {e}"),
@@ -229,7 +271,7 @@ impl Manifests {
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_file() && is_manifest_name(e.path()) => {
-                            self.add_file(e.path(), limits);
+                            self.add_file(e.path(), limits, sink);
                         }
                         Ok(_) => {}
                         Err(e) => {
@@ -242,12 +284,12 @@ impl Manifests {
                     }
                 }
             } else {
-                self.add_file(path, limits);
+                self.add_file(path, limits, sink);
             }
         }
     }
 
-    fn add_file(&mut self, path: &Path, limits: &Limits) {
+    fn add_file(&mut self, path: &Path, limits: &Limits, sink: &mut dyn FnMut(Object)) {
         let name = path.display().to_string();
         let read = fs::File::open(path).and_then(|f| {
             let mut bytes = Vec::new();
@@ -256,7 +298,7 @@ impl Manifests {
             Ok(bytes)
         });
         match read {
-            Ok(bytes) => self.add_bytes(&name, &bytes, limits),
+            Ok(bytes) => self.add_bytes_to(&name, &bytes, limits, sink),
             Err(e) => {
                 self.files += 1;
                 self.diagnostic(Span::new(name, 1, 1), format!("reading file: {e}"));

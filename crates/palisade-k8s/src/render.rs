@@ -2,61 +2,229 @@
 
 use std::io::{self, Write};
 
-use serde_json::json;
-
 use palisade_core::sarif::{Level, Log, Rule, SarifResult};
 
-use crate::ScanReport;
 use crate::compliance::{ControlResult, Framework};
+use crate::manifest::Diagnostic;
 use crate::rules;
+use crate::{ObjectReport, ScanReport};
 
 /// A human-readable table: per object its kubesec score, then one aligned row per kubesec
 /// critical item and per finding; then unreadable input and a summary line.
 pub fn table(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     for obj in &report.objects {
-        writeln!(out, "{}  (kubesec score {})", obj.object, obj.kubesec.score)?;
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for c in &obj.kubesec.scoring.critical {
-            rows.push(vec![
-                format!("kubesec {}", c.id),
-                c.points.to_string(),
-                String::new(),
-                c.selector.to_string(),
-            ]);
-        }
-        for f in &obj.findings {
-            rows.push(vec![
-                f.rule.to_string(),
-                f.severity.to_string(),
-                f.span.to_string(),
-                f.message.clone(),
-            ]);
-        }
-        if rows.is_empty() {
-            continue;
-        }
-        let text = palisade_core::table::columns(&["  CHECK", "SEVERITY", "WHERE", "MESSAGE"], &{
-            rows.into_iter()
-                .map(|mut r| {
-                    r[0] = format!("  {}", r[0]);
-                    r
-                })
-                .collect::<Vec<_>>()
-        });
-        out.write_all(text.as_bytes())?;
+        table_object(obj, out)?;
     }
-    for d in &report.diagnostics {
+    table_end(
+        report.files,
+        report.objects.len(),
+        report.findings().count(),
+        &report.diagnostics,
+        out,
+    )
+}
+
+fn table_object(obj: &ObjectReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}  (kubesec score {})", obj.object, obj.kubesec.score)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for c in &obj.kubesec.scoring.critical {
+        rows.push(vec![
+            format!("  kubesec {}", c.id),
+            c.points.to_string(),
+            String::new(),
+            c.selector.to_string(),
+        ]);
+    }
+    for f in &obj.findings {
+        rows.push(vec![
+            format!("  {}", f.rule),
+            f.severity.to_string(),
+            f.span.to_string(),
+            f.message.clone(),
+        ]);
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = palisade_core::table::columns(&["  CHECK", "SEVERITY", "WHERE", "MESSAGE"], &rows);
+    out.write_all(text.as_bytes())
+}
+
+fn table_end(
+    files: usize,
+    objects: usize,
+    findings: usize,
+    diagnostics: &[Diagnostic],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for d in diagnostics {
         writeln!(out, "error: {}: {}", d.span, d.message)?;
     }
-    let findings = report.findings().count();
     writeln!(
         out,
-        "{} objects in {} files, {} findings, {} unreadable documents",
-        report.objects.len(),
-        report.files,
-        findings,
-        report.diagnostics.len()
+        "{objects} objects in {files} files, {findings} findings, {} unreadable documents",
+        diagnostics.len()
     )
+}
+
+/// The formats [`Stream`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed {
+    Table,
+    Json,
+    Kubesec,
+}
+
+/// Writes a report one object at a time, in the same bytes as [`table`], [`json`] and
+/// [`kubesec`] write for a whole [`ScanReport`]: with
+/// [`crate::manifest::Manifests::stream_paths`] and
+/// [`crate::scan_object`], memory holds one object's tree and results, however large the input.
+/// Nothing is written before the first object or [`Stream::finish`].
+pub struct Stream<'w> {
+    format: Streamed,
+    out: &'w mut dyn Write,
+    objects: usize,
+    findings: usize,
+}
+
+impl std::fmt::Debug for Stream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("format", &self.format)
+            .field("objects", &self.objects)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'w> Stream<'w> {
+    pub fn new(format: Streamed, out: &'w mut dyn Write) -> Stream<'w> {
+        Stream {
+            format,
+            out,
+            objects: 0,
+            findings: 0,
+        }
+    }
+
+    /// How many objects were written.
+    pub fn objects(&self) -> usize {
+        self.objects
+    }
+
+    /// Writes one object's results.
+    pub fn object(&mut self, report: &ObjectReport) -> io::Result<()> {
+        let first = self.objects == 0;
+        self.objects += 1;
+        self.findings += report.findings.len();
+        match self.format {
+            Streamed::Table => table_object(report, self.out),
+            Streamed::Json => {
+                if first {
+                    self.out.write_all(b"{\n  \"objects\": ")?;
+                }
+                array_item(self.out, 1, first, &serde_json::to_string_pretty(report)?)
+            }
+            Streamed::Kubesec => array_item(
+                self.out,
+                0,
+                first,
+                &serde_json::to_string_pretty(&report.kubesec)?,
+            ),
+        }
+    }
+
+    /// Writes what could not be read, the file count and the end.
+    pub fn finish(self, files: usize, diagnostics: &[Diagnostic]) -> io::Result<()> {
+        let out = self.out;
+        match self.format {
+            Streamed::Table => table_end(files, self.objects, self.findings, diagnostics, out),
+            Streamed::Json => {
+                if self.objects == 0 {
+                    out.write_all(b"{\n  \"objects\": []")?;
+                } else {
+                    out.write_all(b"\n  ]")?;
+                }
+                out.write_all(b",\n  \"diagnostics\": ")?;
+                write_array(out, 1, diagnostics.iter().map(serde_json::to_string_pretty))?;
+                write!(out, ",\n  \"files\": {files}\n}}\n")
+            }
+            Streamed::Kubesec => {
+                let mut first = self.objects == 0;
+                for d in diagnostics {
+                    array_item(
+                        out,
+                        0,
+                        first,
+                        &serde_json::to_string_pretty(&Unreadable::of(d))?,
+                    )?;
+                    first = false;
+                }
+                if first {
+                    out.write_all(b"[]\n")
+                } else {
+                    out.write_all(b"\n]\n")
+                }
+            }
+        }
+    }
+}
+
+/// One pretty-printed item of an array at nesting `depth`, opening the array when `first`.
+fn array_item(out: &mut dyn Write, depth: usize, first: bool, item: &str) -> io::Result<()> {
+    out.write_all(if first { b"[\n" } else { b",\n" })?;
+    let inner = "  ".repeat(depth + 1);
+    for (i, line) in item.lines().enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+        }
+        out.write_all(inner.as_bytes())?;
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes a JSON array of pretty-printed items as `serde_json`'s pretty printer places an
+/// array at nesting `depth` (two spaces a level).
+fn write_array(
+    out: &mut dyn Write,
+    depth: usize,
+    items: impl Iterator<Item = serde_json::Result<String>>,
+) -> io::Result<()> {
+    let mut first = true;
+    for item in items {
+        array_item(out, depth, first, &item?)?;
+        first = false;
+    }
+    if first {
+        out.write_all(b"[]")
+    } else {
+        write!(out, "\n{}]", "  ".repeat(depth))
+    }
+}
+
+/// kubesec's entry for a document that could not be read, its keys in kubesec's order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Unreadable<'a> {
+    object: &'static str,
+    valid: bool,
+    file_name: &'a str,
+    message: String,
+    score: i64,
+    scoring: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Unreadable<'_> {
+    fn of(d: &Diagnostic) -> Unreadable<'_> {
+        Unreadable {
+            object: "Unknown",
+            valid: false,
+            file_name: &d.span.file,
+            message: format!("{}: {}", d.span, d.message),
+            score: 0,
+            scoring: serde_json::Map::new(),
+        }
+    }
 }
 
 /// palisade's own JSON report.
@@ -65,24 +233,23 @@ pub fn json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// kubesec's JSON array (one entry per object; unreadable documents as `valid: false`).
+/// kubesec's JSON array (one entry per object; unreadable documents as `valid: false`), its
+/// keys in kubesec's order.
 pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    let mut items: Vec<serde_json::Value> = report
-        .objects
-        .iter()
-        .map(|o| serde_json::to_value(&o.kubesec).unwrap_or_default())
-        .collect();
-    items.extend(report.diagnostics.iter().map(|d| {
-        json!({
-            "object": "Unknown",
-            "valid": false,
-            "fileName": d.span.file,
-            "message": format!("{}: {}", d.span, d.message),
-            "score": 0,
-            "scoring": {},
-        })
-    }));
-    serde_json::to_writer_pretty(&mut *out, &items)?;
+    write_array(
+        out,
+        0,
+        report
+            .objects
+            .iter()
+            .map(|o| serde_json::to_string_pretty(&o.kubesec))
+            .chain(
+                report
+                    .diagnostics
+                    .iter()
+                    .map(|d| serde_json::to_string_pretty(&Unreadable::of(d))),
+            ),
+    )?;
     writeln!(out)
 }
 

@@ -279,10 +279,17 @@ fn saturate(n: usize) -> u32 {
 /// ones after the next `---` line.
 pub fn parse_stream(text: &str, limits: &Limits) -> Vec<Document> {
     let mut docs = Vec::new();
+    for_each_document(text, limits, |d| docs.push(d));
+    docs
+}
+
+/// [`parse_stream`] one document at a time: each tree can be dropped before the next is built.
+pub fn for_each_document(text: &str, limits: &Limits, mut f: impl FnMut(Document)) {
+    let mut docs = Vec::new();
     for (first_line, chunk) in split_documents(text) {
         parse_chunk(chunk, first_line, limits, &mut docs);
+        docs.drain(..).for_each(&mut f);
     }
-    docs
 }
 
 /// Splits at lines that start a document (`---` at column 1), keeping each chunk's first line

@@ -59,3 +59,49 @@ fn corpus_findings_point_into_the_files() {
         }
     }
 }
+
+#[test]
+fn issue_14_streamed_reports_are_the_same_bytes_as_whole_ones() {
+    use palisade_k8s::manifest::Manifests;
+    use palisade_k8s::render::{self, Stream, Streamed};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.yaml"), b"").unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), b"kind: [\n").unwrap();
+    let inputs = [
+        corpus(),
+        dir.path().join("empty.yaml"),
+        dir.path().join("broken.yaml"),
+    ];
+    for input in inputs {
+        let whole = read_paths(&[&input], &Limits::default());
+        let report = palisade_k8s::scan(&whole);
+        type Whole = fn(&palisade_k8s::ScanReport, &mut dyn std::io::Write) -> std::io::Result<()>;
+        let formats: [(Streamed, Whole); 3] = [
+            (Streamed::Table, render::table),
+            (Streamed::Json, render::json),
+            (Streamed::Kubesec, render::kubesec),
+        ];
+        for (format, whole_render) in formats {
+            let mut expected = Vec::new();
+            whole_render(&report, &mut expected).unwrap();
+            let mut streamed = Vec::new();
+            let mut stream = Stream::new(format, &mut streamed);
+            let mut result = Ok(());
+            let m = Manifests::stream_paths(&[&input], &Limits::default(), |obj| {
+                if result.is_ok() {
+                    result = stream.object(&palisade_k8s::scan_object(&obj));
+                }
+            });
+            result.unwrap();
+            assert!(m.objects.is_empty());
+            assert_eq!(stream.objects(), report.objects.len());
+            stream.finish(m.files, &m.diagnostics).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{format:?} of {}",
+                input.display()
+            );
+        }
+    }
+}

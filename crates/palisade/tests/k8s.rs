@@ -299,3 +299,39 @@ fn issue_14_db_option_after_the_subcommand() {
     assert!(out.contains("advisories"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs palisade: exit code, standard output, and the peak resident memory in KiB of the
+/// largest child this test process has waited for (the others here are small).
+fn palisade_peak(args: &[&str]) -> (i32, String, i64) {
+    let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        usage.max_rss(),
+    )
+}
+
+#[test]
+fn issue_14_a_large_manifest_is_scanned_in_bounded_memory() {
+    // Every object is read, scanned and written before the next: memory does not grow with
+    // the number of objects (a whole report of these 20,000 pods takes well over 100 MiB).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pods.yaml");
+    let doc = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n";
+    std::fs::write(&path, doc.repeat(20_000)).unwrap();
+    let (code, out, peak_kib) = palisade_peak(&["k8s", "scan", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("20000 objects in 1 files, 240000 findings, 0 unreadable documents\n"),
+        "{}",
+        out.lines().last().unwrap_or_default()
+    );
+    assert!(peak_kib < 100 * 1024, "peak {peak_kib} KiB");
+}

@@ -169,37 +169,65 @@ fn nothing_readable(manifests: &Manifests) -> anyhow::Result<()> {
 }
 
 fn scan(a: ScanArgs) -> anyhow::Result<Outcome> {
-    let manifests = read(&a.input);
-    nothing_readable(&manifests)?;
-    let report = palisade_k8s::scan(&manifests);
+    let mut below = false;
+    let mut severe = false;
+    let mut judge = |o: &palisade_k8s::ObjectReport| {
+        below |= a.min_score.is_some_and(|min| {
+            o.kubesec.message != "This resource kind is not supported by kubesec"
+                && o.kubesec.score < min
+        });
+        severe |= a
+            .fail_on
+            .is_some_and(|threshold| o.findings.iter().any(|f| f.severity >= threshold));
+    };
+    let streamed = match a.format {
+        ScanFormat::Table => Some(render::Streamed::Table),
+        ScanFormat::Json => Some(render::Streamed::Json),
+        ScanFormat::Kubesec => Some(render::Streamed::Kubesec),
+        ScanFormat::Sarif => None,
+    };
     let mut out = output::writer(a.input.output.as_deref())?;
-    if let Some(c) = a.compliance {
-        let framework = Framework::from(c);
-        let controls = compliance::group(&report, framework);
-        if matches!(a.format, ScanFormat::Json) {
-            serde_json::to_writer_pretty(&mut out, &controls)?;
-            writeln!(out)?;
-        } else {
-            render::compliance(framework, &controls, &mut out)?;
+    match (a.compliance, streamed) {
+        (None, Some(format)) => {
+            // One document's tree and one object's results in memory at a time, however large
+            // the input; nothing is written until the first object is read.
+            let mut stream = render::Stream::new(format, &mut out);
+            let mut written = Ok(());
+            let manifests = Manifests::stream_paths(&a.input.paths, &Limits::default(), |obj| {
+                let report = palisade_k8s::scan_object(&obj);
+                judge(&report);
+                if written.is_ok() {
+                    written = stream.object(&report);
+                }
+            });
+            written.context("writing the report")?;
+            if stream.objects() == 0 {
+                nothing_readable(&manifests)?;
+            }
+            stream
+                .finish(manifests.files, &manifests.diagnostics)
+                .context("writing the report")?;
         }
-    } else {
-        match a.format {
-            ScanFormat::Table => render::table(&report, &mut out)?,
-            ScanFormat::Json => render::json(&report, &mut out)?,
-            ScanFormat::Kubesec => render::kubesec(&report, &mut out)?,
-            ScanFormat::Sarif => render::sarif(&report, &mut out)?,
+        (compliance, _) => {
+            let manifests = read(&a.input);
+            nothing_readable(&manifests)?;
+            let report = palisade_k8s::scan(&manifests);
+            report.objects.iter().for_each(&mut judge);
+            if let Some(c) = compliance {
+                let framework = Framework::from(c);
+                let controls = compliance::group(&report, framework);
+                if matches!(a.format, ScanFormat::Json) {
+                    serde_json::to_writer_pretty(&mut out, &controls)?;
+                    writeln!(out)?;
+                } else {
+                    render::compliance(framework, &controls, &mut out)?;
+                }
+            } else {
+                render::sarif(&report, &mut out)?;
+            }
         }
     }
     out.flush().context("writing the report")?;
-    let below = a.min_score.is_some_and(|min| {
-        report.objects.iter().any(|o| {
-            o.kubesec.message != "This resource kind is not supported by kubesec"
-                && o.kubesec.score < min
-        })
-    });
-    let severe = a
-        .fail_on
-        .is_some_and(|threshold| report.findings().any(|f| f.severity >= threshold));
     Ok(if below || severe {
         Outcome::Failed
     } else {
