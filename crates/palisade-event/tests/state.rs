@@ -426,3 +426,34 @@ fn exits_on_fds_missing_from_the_table_have_an_unnamed_unknown_fd() {
         ]
     );
 }
+
+#[test]
+fn issue_14_enter_events_kept_for_their_exits_are_bounded_over_all_threads() {
+    // Threads that enter a system call and never leave it: each keeps its enter event for the
+    // exit, and together they keep at most the budget; the rest are counted as dropped.
+    let limits = palisade_event::state::Limits {
+        max_kept_enter_bytes: 4096,
+        ..Default::default()
+    };
+    let mut insp = Inspector::with_limits(limits);
+    let name = "/etc/".to_owned() + &"x".repeat(200);
+    let events: Vec<OwnedEvent> = (0..200)
+        .map(|tid| {
+            EventBuilder::new(ids::OPENAT_2_E)
+                .tid(1000 + tid)
+                .i64(-100)
+                .str(&name)
+                .u32(0)
+                .u32(0)
+                .build()
+        })
+        .collect();
+    let mut src = MemorySource::new(events);
+    while let Some(e) = src.next_event(&mut insp).expect("infallible") {
+        insp.process(&e);
+    }
+    assert_eq!(insp.threads().count(), 200);
+    let dropped = insp.stats().dropped_by_limits;
+    assert!(dropped > 150, "only {dropped} dropped");
+    assert!(dropped < 200, "none kept");
+}

@@ -39,6 +39,12 @@ pub const AT_FDCWD: i64 = -100;
 /// Largest enter event (parameter bytes) kept per thread for its exit.
 const MAX_KEPT_ENTER: usize = 8 << 10;
 
+/// The bytes a thread holds for its last enter event (the buffers' capacity: they are reused
+/// from one enter to the next).
+fn kept_bytes(t: &ThreadInfo) -> usize {
+    t.last.lens.capacity() + t.last.data.capacity()
+}
+
 /// Thread id of pseudo-threads attached to events that concern no thread (container events).
 pub const NO_THREAD: i64 = -1;
 
@@ -51,14 +57,20 @@ pub struct Limits {
     pub max_fds_per_process: usize,
     /// Maximum number of containers tracked.
     pub max_containers: usize,
+    /// Most bytes held for enter events over all threads, for their exits: past it an enter
+    /// is not kept, its exit is read without it, and `dropped_by_limits` counts it.
+    pub max_kept_enter_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_threads: 1 << 20,
+            // A thread costs about a kilobyte: this bounds the table near 256 MiB. Busy hosts
+            // run tens of thousands.
+            max_threads: 1 << 18,
             max_fds_per_process: 1 << 16,
             max_containers: 1 << 16,
+            max_kept_enter_bytes: 64 << 20,
         }
     }
 }
@@ -96,6 +108,8 @@ pub struct Inspector {
     cur_exit: bool,
     /// The cgroups last parsed from a clone event, and their container id.
     recent_cgroups: (Arc<[(String, String)]>, Option<String>),
+    /// Bytes the threads hold for their enter events ([`kept_bytes`]), over all threads.
+    kept_enter_bytes: usize,
 }
 
 impl StateSink for Inspector {
@@ -110,7 +124,7 @@ impl StateSink for Inspector {
                         t.container_id = id.to_owned();
                     }
                 }
-                let fds = self.threads.remove(&t.tid).map(|old| old.fds);
+                let fds = self.remove_thread(t.tid).map(|old| old.fds);
                 if let Some(fds) = fds {
                     if t.fds.is_empty() {
                         t.fds = fds;
@@ -444,7 +458,17 @@ impl Inspector {
             self.stats.dropped_by_limits += 1;
             return;
         }
-        self.threads.insert(t.tid, t);
+        self.kept_enter_bytes += kept_bytes(&t);
+        if let Some(old) = self.threads.insert(t.tid, t) {
+            self.kept_enter_bytes -= kept_bytes(&old);
+        }
+    }
+
+    /// Removes a thread, and its kept enter event from the count.
+    fn remove_thread(&mut self, tid: i64) -> Option<ThreadInfo> {
+        let old = self.threads.remove(&tid)?;
+        self.kept_enter_bytes -= kept_bytes(&old);
+        Some(old)
     }
 
     /// Adds or replaces a container.
@@ -508,7 +532,7 @@ impl Inspector {
             }
         }
         if let Some(tid) = self.pending_exit.take() {
-            self.threads.remove(&tid);
+            self.remove_thread(tid);
         }
     }
 
@@ -538,6 +562,7 @@ impl Inspector {
             _ => {}
         }
         // One lookup finds or adds the event's thread.
+        let (kept_before, kept_max) = (self.kept_enter_bytes, self.limits.max_kept_enter_bytes);
         let thread = self.thread_entry(evt.tid);
         if evt.direction() == Direction::Enter {
             let fd = if info.flags & EF_USES_FD != 0 {
@@ -547,22 +572,35 @@ impl Inspector {
             } else {
                 None
             };
+            let mut kept_after = kept_before;
+            let mut over_budget = false;
             if let Some(t) = thread {
                 let (lens, data, width) = evt.params.raw_parts();
+                let before = kept_bytes(t);
                 t.last.kind = evt.kind;
                 t.last.fd = fd.unwrap_or(-1);
                 t.last.wide = width == LenWidth::U32;
                 t.last.lens.clear();
                 t.last.data.clear();
-                // Enter events are small; a huge one is not kept, bounding memory per thread.
-                t.last.valid = lens.len() + data.len() <= MAX_KEPT_ENTER;
+                // Enter events are small; a huge one is not kept, bounding memory per thread,
+                // and all threads together keep at most `max_kept_enter_bytes`.
+                let size = lens.len() + data.len();
+                let grows = size.saturating_sub(before);
+                let room = kept_before + grows <= kept_max;
+                t.last.valid = size <= MAX_KEPT_ENTER && room;
                 if t.last.valid {
                     t.last.lens.extend_from_slice(lens);
                     t.last.data.extend_from_slice(data);
                 } else {
-                    t.last.lens.shrink_to(MAX_KEPT_ENTER);
-                    t.last.data.shrink_to(MAX_KEPT_ENTER);
+                    t.last.lens = Vec::new();
+                    t.last.data = Vec::new();
+                    over_budget = !room;
                 }
+                kept_after = kept_before - before + kept_bytes(t);
+            }
+            self.kept_enter_bytes = kept_after;
+            if over_budget {
+                self.stats.dropped_by_limits += 1;
             }
             self.cur_fd = fd;
             self.on_enter(evt);
