@@ -5,18 +5,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{images, shared};
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(support::binary())
-        .args(args)
-        .env_remove("PALISADE_DB")
-        .output()
-        .expect("palisade runs")
-}
+use support::{images, run, shared};
 
 /// A database with the language feeds that know the layered image's packages.
 fn database(dir: &Path) -> String {

@@ -8,15 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{images, shared};
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(support::binary())
-        .args(args)
-        .env_remove("PALISADE_DB")
-        .output()
-        .expect("palisade runs")
-}
+use support::{images, run, shared};
 
 /// What the Multitool says of `log`: (rule, level, message) of each problem it reports.
 fn multitool_problems(log: &Path) -> Vec<(String, String, String)> {

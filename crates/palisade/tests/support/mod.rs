@@ -12,6 +12,15 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_palisade"))
 }
 
+/// Runs palisade with `args`, without the environment's database setting.
+pub fn run(args: &[&str]) -> std::process::Output {
+    Command::new(binary())
+        .args(args)
+        .env_remove("PALISADE_DB")
+        .output()
+        .expect("palisade runs")
+}
+
 /// The workspace's `../shared` (or `$PALISADE_SHARED`).
 pub fn shared() -> PathBuf {
     std::env::var_os("PALISADE_SHARED").map_or_else(
