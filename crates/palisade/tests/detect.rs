@@ -332,3 +332,72 @@ fn a_rules_directory_is_read_in_name_order() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("one alert");
     assert_eq!(alert["priority"], "Critical");
 }
+
+/// One scap block: type, total length, body padded to 4 bytes, total length.
+fn scap_block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let pad = (4 - body.len() % 4) % 4;
+    let total = (12 + body.len() + pad) as u32;
+    let mut b = Vec::with_capacity(total as usize);
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&total.to_le_bytes());
+    b.extend_from_slice(body);
+    b.resize(b.len() + pad, 0);
+    b.extend_from_slice(&total.to_le_bytes());
+    b
+}
+
+#[test]
+fn issue_14_a_capture_of_400000_threads_is_read_in_bounded_memory() {
+    // Each thread enters openat with a kilobyte path and never leaves it: a few megabytes of
+    // gzip that once made the state keep every thread and every enter event (over a GiB).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("threads.scap.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut header = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    header.extend_from_slice(&1u16.to_le_bytes());
+    header.extend_from_slice(&2u16.to_le_bytes());
+    header.extend_from_slice(&(-1i64).to_le_bytes());
+    gz.write_all(&scap_block(0x0A0D_0D0A, &header)).unwrap();
+    let name = format!("/tmp/{}\0", "x".repeat(1000));
+    let params: [&[u8]; 4] = [
+        &(-100i64).to_le_bytes(),
+        name.as_bytes(),
+        &0u32.to_le_bytes(),
+        &0u32.to_le_bytes(),
+    ];
+    let lens: Vec<u8> = params
+        .iter()
+        .flat_map(|p| (p.len() as u16).to_le_bytes())
+        .collect();
+    let data: Vec<u8> = params.concat();
+    let event_len = (26 + lens.len() + data.len()) as u32;
+    for i in 0..400_000u64 {
+        let mut body = 0u16.to_le_bytes().to_vec(); // cpu
+        body.extend_from_slice(&(1_700_000_000_000_000_000 + i).to_le_bytes());
+        body.extend_from_slice(&(100_000 + i).to_le_bytes()); // tid
+        body.extend_from_slice(&event_len.to_le_bytes());
+        body.extend_from_slice(&306u16.to_le_bytes()); // openat enter
+        body.extend_from_slice(&4u32.to_le_bytes());
+        body.extend_from_slice(&lens);
+        body.extend_from_slice(&data);
+        gz.write_all(&scap_block(0x216, &body)).unwrap();
+    }
+    gz.finish().unwrap();
+    let out = bin()
+        .args(["detect", "--capture"])
+        .arg(&path)
+        .args(["--filter", "evt.type=close"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    assert!(usage.max_rss() < 512 * 1024, "peak {} KiB", usage.max_rss());
+}

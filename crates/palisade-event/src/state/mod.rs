@@ -65,9 +65,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            // A thread costs about a kilobyte: this bounds the table near 256 MiB. Busy hosts
-            // run tens of thousands.
-            max_threads: 1 << 18,
+            // A thread costs one to two kilobytes: this bounds the table near 200 MiB, and is
+            // the bound the live sensor's /proc scan has. Busy hosts run tens of thousands.
+            max_threads: 1 << 17,
             max_fds_per_process: 1 << 16,
             max_containers: 1 << 16,
             max_kept_enter_bytes: 64 << 20,
