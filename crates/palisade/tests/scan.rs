@@ -161,3 +161,93 @@ fn import_then_scan_in_every_format() {
     let status = String::from_utf8(out.stdout).unwrap();
     assert!(status.contains("Debian:12  18718"), "{status}");
 }
+
+#[test]
+fn issue_14_fail_on_high_trusts_the_ratings_of_aliases() {
+    // The Debian changelog feed rates nothing: every finding is UNKNOWN and `--fail-on high`
+    // lets the image through. Once GHSA records that rate the same issues are imported (as
+    // `db update` brings from osv.dev), the findings take their ratings and the gate holds.
+    let vulndata = shared().join("vulndata");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let db = db.to_str().unwrap();
+    let feed = vulndata.join("debian12-changelog-osv.tar.gz");
+    assert!(
+        palisade(&["db", "--db", db, "import", feed.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let root = dir.path().join("rootfs");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::copy(
+        vulndata.join("bookworm-minbase.dpkg-status"),
+        root.join("var/lib/dpkg/status"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    let image = format!("dir:{}", root.display());
+    let findings = |db: &str| -> Vec<serde_json::Value> {
+        let out = palisade(&["scan", "--db", db, "-f", "json", &image]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"].as_array().unwrap().clone()
+    };
+    let before = findings(db);
+    assert_eq!(before.len(), 18);
+    assert!(before.iter().all(|f| f["severity"] == "UNKNOWN"));
+    let gate = |db: &str| palisade(&["scan", "--db", db, "--fail-on", "high", &image]);
+    assert_eq!(gate(db).status.code(), Some(0));
+
+    // One GHSA record per alias, rated high (7.5): a CVE alias is named by the GHSA record,
+    // a GHSA alias is the record itself.
+    let ghsa = dir.path().join("ghsa");
+    std::fs::create_dir_all(&ghsa).unwrap();
+    let mut aliases: Vec<String> = before
+        .iter()
+        .flat_map(|f| f["aliases"].as_array().unwrap().clone())
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    for (i, alias) in aliases.iter().enumerate() {
+        let (id, names) = if alias.starts_with("GHSA-") {
+            (alias.clone(), vec![])
+        } else {
+            (format!("GHSA-test-fixt-{i:04}"), vec![alias.clone()])
+        };
+        let record = serde_json::json!({
+            "id": id,
+            "modified": "2026-01-01T00:00:00Z",
+            "aliases": names,
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
+            "affected": [],
+        });
+        std::fs::write(ghsa.join(format!("{id}.json")), record.to_string()).unwrap();
+    }
+    assert!(
+        palisade(&["db", "--db", db, "import", ghsa.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let after = findings(db);
+    assert_eq!(
+        after.len(),
+        18,
+        "the GHSA records add no findings of their own"
+    );
+    for f in &after {
+        assert_eq!(f["severity"], "HIGH", "{f}");
+        assert_eq!(f["cvss_score"], 7.5, "{f}");
+        assert!(
+            f["severity_source"].as_str().unwrap().starts_with("GHSA-"),
+            "the rating names the record it came from: {f}"
+        );
+    }
+    assert_eq!(gate(db).status.code(), Some(1));
+    let table = String::from_utf8(gate(db).stdout).unwrap();
+    assert!(!table.contains("UNKNOWN"), "{table}");
+}
