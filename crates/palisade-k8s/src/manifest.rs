@@ -132,11 +132,6 @@ impl Manifests {
         m
     }
 
-    /// Objects read so far go to the sink.
-    fn flush(&mut self, sink: &mut dyn FnMut(Object)) {
-        self.objects.drain(..).for_each(sink);
-    }
-
     fn add_bytes_to(
         &mut self,
         name: &str,
@@ -163,22 +158,26 @@ impl Manifests {
                 return;
             }
         };
-        yaml::for_each_document(text, limits, |doc| {
-            match doc.result {
-                Ok(root) => self.add_document(&file, root, 0),
-                Err(e) => self.diagnostic(
-                    Span::new(name, e.line, e.column),
-                    format!(
-                        "document starting at line {} is not valid YAML: {}",
-                        doc.line, e.message
-                    ),
+        yaml::for_each_document(text, limits, |doc| match doc.result {
+            Ok(root) => self.add_document(&file, root, 0, sink),
+            Err(e) => self.diagnostic(
+                Span::new(name, e.line, e.column),
+                format!(
+                    "document starting at line {} is not valid YAML: {}",
+                    doc.line, e.message
                 ),
-            }
-            self.flush(sink);
+            ),
         });
     }
 
-    fn add_document(&mut self, file: &Arc<str>, root: Node, depth: usize) {
+    /// Hands the document's object (or a List's objects) to `sink`, or records why not.
+    fn add_document(
+        &mut self,
+        file: &Arc<str>,
+        root: Node,
+        depth: usize,
+        sink: &mut dyn FnMut(Object),
+    ) {
         if root.is_null() {
             return;
         }
@@ -200,7 +199,7 @@ impl Manifests {
                 return;
             }
             for item in root.get("items").map(Node::items).unwrap_or_default() {
-                self.add_document(file, item.clone(), depth + 1);
+                self.add_document(file, item.clone(), depth + 1, sink);
             }
             return;
         }
@@ -214,7 +213,7 @@ impl Manifests {
             .and_then(|m| m.get("namespace"))
             .and_then(Node::str)
             .map(str::to_owned);
-        self.objects.push(Object {
+        sink(Object {
             file: file.clone(),
             api_version: root
                 .get("apiVersion")

@@ -12,16 +12,27 @@ use crate::{ObjectReport, ScanReport};
 /// A human-readable table: per object its kubesec score, then one aligned row per kubesec
 /// critical item and per finding; then unreadable input and a summary line.
 pub fn table(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    whole(Streamed::Table, report, out)
+}
+
+/// palisade's own JSON report: the [`ScanReport`] as `serde_json` prints it.
+pub fn json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    whole(Streamed::Json, report, out)
+}
+
+/// kubesec's JSON array (one entry per object; unreadable documents as `valid: false`), its
+/// keys in kubesec's order.
+pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    whole(Streamed::Kubesec, report, out)
+}
+
+/// A whole report through the one writer of each format, [`Stream`].
+fn whole(format: Streamed, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut stream = Stream::new(format, out);
     for obj in &report.objects {
-        table_object(obj, out)?;
+        stream.object(obj)?;
     }
-    table_end(
-        report.files,
-        report.objects.len(),
-        report.findings().count(),
-        &report.diagnostics,
-        out,
-    )
+    stream.finish(report.files, &report.diagnostics)
 }
 
 fn table_object(obj: &ObjectReport, out: &mut dyn Write) -> io::Result<()> {
@@ -75,8 +86,8 @@ pub enum Streamed {
     Kubesec,
 }
 
-/// Writes a report one object at a time, in the same bytes as [`table`], [`json`] and
-/// [`kubesec`] write for a whole [`ScanReport`]: with
+/// Writes a report one object at a time: the one writer of [`table`], [`json`] and
+/// [`kubesec`], which hand it a whole [`ScanReport`]. With
 /// [`crate::manifest::Manifests::stream_paths`] and
 /// [`crate::scan_object`], memory holds one object's tree and results, however large the input.
 /// Nothing is written before the first object or [`Stream::finish`].
@@ -225,32 +236,6 @@ impl Unreadable<'_> {
             scoring: serde_json::Map::new(),
         }
     }
-}
-
-/// palisade's own JSON report.
-pub fn json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
-}
-
-/// kubesec's JSON array (one entry per object; unreadable documents as `valid: false`), its
-/// keys in kubesec's order.
-pub fn kubesec(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    write_array(
-        out,
-        0,
-        report
-            .objects
-            .iter()
-            .map(|o| serde_json::to_string_pretty(&o.kubesec))
-            .chain(
-                report
-                    .diagnostics
-                    .iter()
-                    .map(|d| serde_json::to_string_pretty(&Unreadable::of(d))),
-            ),
-    )?;
-    writeln!(out)
 }
 
 /// SARIF 2.1.0 with one result per finding and the rule table in the driver.
