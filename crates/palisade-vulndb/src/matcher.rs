@@ -273,9 +273,6 @@ enum Verdict {
 /// A severity, where it came from, and the CVSS score.
 type Rating = (Severity, Option<String>, Option<f64>);
 
-/// The ratings other imported records of the same issue give: the advisory's aliases, and the
-/// records that name one of its aliases (a GHSA record names the CVE a Debian record is filed
-/// under). Only rated records are kept, in the order found.
 /// An advisory read for findings, with the parts its findings share.
 struct Loaded {
     advisory: Advisory,
@@ -358,7 +355,9 @@ impl<'s> RelatedRatings<'s> {
         }
     }
 
-    /// The rated records among the advisory's aliases and the records naming one of them.
+    /// The ratings other imported records of the same issue give: the advisory's aliases, and
+    /// the records that name one of its aliases (a GHSA record names the CVE a Debian record
+    /// is filed under). Only rated records are kept, in the order found.
     fn of(&mut self, advisory: &Advisory) -> Vec<(String, Rating)> {
         let source = self.source;
         let mut related: Vec<String> = advisory
