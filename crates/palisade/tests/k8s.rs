@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn palisade(args: &[&str], stdin: &str) -> (i32, String) {
+/// Runs palisade with `stdin` as its input: whether writing the input worked, and the output.
+fn run(args: &[&str], stdin: &str) -> (std::io::Result<()>, std::process::Output) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
         .args(args)
         .stdin(Stdio::piped())
@@ -11,13 +12,13 @@ fn palisade(args: &[&str], stdin: &str) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    (written, child.wait_with_output().unwrap())
+}
+
+fn palisade(args: &[&str], stdin: &str) -> (i32, String) {
+    let (written, out) = run(args, stdin);
+    written.unwrap();
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
@@ -98,8 +99,9 @@ fn pss_exits_one_on_violation() {
 fn pss_refuses_a_version_newer_than_the_newest_known() {
     let newest = format!("v1.{}", palisade_k8s::pss::LATEST_MINOR);
     let too_new = format!("v1.{}", palisade_k8s::pss::LATEST_MINOR + 1);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args([
+    // The arguments are refused before stdin is read, so the pipe may already be closed.
+    let (_, out) = run(
+        &[
             "k8s",
             "pss",
             "-",
@@ -107,15 +109,9 @@ fn pss_refuses_a_version_newer_than_the_newest_known() {
             "baseline",
             "--version",
             &too_new,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The arguments are refused before stdin is read, so the pipe may already be closed.
-    let _ = child.stdin.take().unwrap().write_all(PRIVILEGED.as_bytes());
-    let out = child.wait_with_output().unwrap();
+        ],
+        PRIVILEGED,
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());

@@ -1,23 +1,29 @@
 //! `palisade db import` and `palisade scan` end to end, on the saved bookworm-minbase status.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod support;
 
-fn shared() -> PathBuf {
-    std::env::var_os("PALISADE_SHARED").map_or_else(
-        || Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).to_owned(),
-        PathBuf::from,
-    )
-}
+use support::{run as palisade, shared};
 
-fn palisade(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .env_remove("PALISADE_DB")
-        .output()
-        .unwrap()
+/// A root filesystem under `dir` holding only bookworm-minbase's saved dpkg status; its `dir:`
+/// reference.
+fn bookworm_minbase(dir: &Path) -> String {
+    let root = dir.join("rootfs");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::copy(
+        shared().join("vulndata/bookworm-minbase.dpkg-status"),
+        root.join("var/lib/dpkg/status"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+    )
+    .unwrap();
+    format!("dir:{}", root.display())
 }
 
 #[test]
@@ -39,20 +45,7 @@ fn import_then_scan_in_every_format() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let root = dir.path().join("rootfs");
-    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::copy(
-        vulndata.join("bookworm-minbase.dpkg-status"),
-        root.join("var/lib/dpkg/status"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
-    )
-    .unwrap();
-    let image = format!("dir:{}", root.display());
+    let image = bookworm_minbase(dir.path());
 
     let out = palisade(&["scan", "--db", db, "-f", "json", &image]);
     assert_eq!(
@@ -177,20 +170,7 @@ fn issue_14_fail_on_high_trusts_the_ratings_of_aliases() {
             .status
             .success()
     );
-    let root = dir.path().join("rootfs");
-    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::copy(
-        vulndata.join("bookworm-minbase.dpkg-status"),
-        root.join("var/lib/dpkg/status"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=\"12\"\n",
-    )
-    .unwrap();
-    let image = format!("dir:{}", root.display());
+    let image = bookworm_minbase(dir.path());
     let findings = |db: &str| -> Vec<serde_json::Value> {
         let out = palisade(&["scan", "--db", db, "-f", "json", &image]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
